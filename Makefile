@@ -34,6 +34,16 @@ bench: build
 demo: build
 	./$(BIN) demo
 
+# Regenerates the committed gRPC code of the connector protocol. Needs protoc
+# (Debian: protobuf-compiler) and the pinned generators:
+#   go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+#   go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+proto:
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc -I plugins/proto \
+	  --go_out=plugins/proto --go_opt=paths=source_relative \
+	  --go-grpc_out=plugins/proto --go-grpc_opt=paths=source_relative \
+	  plugins/proto/connector.proto
+
 # Regenerates the committed JSON Schemas of the canonical model.
 schema:
 	$(GO) generate ./canonical/...

@@ -244,6 +244,22 @@ type Allocation struct {
 	DistanceKM float64 `json:"distance_km,omitempty"`
 	// EstimatedShipping is the estimated cost of shipping from this location.
 	EstimatedShipping *Money `json:"estimated_shipping,omitempty"`
+	// Trace is the routing trace: each rule the decision went through and what
+	// it did, in order, so the choice can be explained (DESIGN.md §3.6).
+	Trace []TraceStep `json:"trace,omitempty"`
 	// CreatedAt is when the allocation was made.
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// TraceStep is one step of a routing decision: a rule applied to the candidate
+// locations, and its outcome.
+type TraceStep struct {
+	// Rule names the rule or step, e.g. "has_stock", "nearest", "split".
+	Rule string `json:"rule"`
+	// LocationID is the location the step concerned, if it concerned one.
+	LocationID string `json:"location_id,omitempty"`
+	// Outcome is what the step did, e.g. "kept", "dropped", "chosen".
+	Outcome string `json:"outcome,omitempty"`
+	// Detail explains the outcome for a person, e.g. "12.4 km; 3 in stock".
+	Detail string `json:"detail,omitempty"`
 }

@@ -130,7 +130,10 @@ var migrations embed.FS
 // Migrate brings the schema up to date with the embedded migrations. The same
 // migration files run on SQLite and PostgreSQL, so they use portable SQL only.
 func (db *DB) Migrate(ctx context.Context) error {
-	provider, err := goose.NewProvider(goose.Dialect(db.gooseDialect()), db.DB, mustSub(migrations, "migrations"))
+	provider, err := goose.NewProvider(goose.Dialect(db.gooseDialect()), db.DB, mustSub(migrations, "migrations"),
+		// Each part of the hub owns a range of migration numbers, so a database
+		// migrated before a part's first migration existed must still accept it.
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -71,6 +71,21 @@ type Batch struct {
 	Records []canonical.Record
 	// Cursor resumes the stream after the last record; opaque to the hub.
 	Cursor []byte
+	// Rejects are source items (rows, lines, objects) the connector could not
+	// turn into records. They do not stop the stream: the cursor moves past them
+	// and the hub sends them to its dead-letter queue with their location.
+	Rejects []Reject
+}
+
+// Reject is one source item a connector could not map.
+type Reject struct {
+	// Location says where the item is, precisely enough to fix it, e.g.
+	// "orders.csv:12:4 (quantity)" (file, line, column and field).
+	Location string `json:"location"`
+	// Message says what is wrong.
+	Message string `json:"message"`
+	// Raw is the item as read, if the connector has it.
+	Raw []byte `json:"raw,omitempty"`
 }
 
 // Reader reads streams. Read calls emit for each batch in order and returns when

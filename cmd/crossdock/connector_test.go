@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/crossdockhq/crossdock/plugins/sdk"
+)
+
+// TestMain makes the test binary double as the crossdock binary: run with a
+// first argument that is not a test flag ("connector serve file", ...) it is
+// crossdock. The binary is thus compiled once, by go test, and the connector
+// host and the conformance suite start built-in connectors from it exactly as
+// they do from a built crossdock.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-test.") {
+		os.Exit(execute(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// connectorCLI runs crossdock in-process and returns stdout, stderr and the exit code.
+func connectorCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	g := &globals{stdout: &stdout, stderr: &stderr, logFormat: "text", logLevel: "warn"}
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	code := 0
+	var ee exitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+	case err != nil:
+		fmt.Fprintln(&stderr, "crossdock:", err)
+		code = 1
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func hubYAML(t *testing.T, feedDir string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hub.yaml")
+	yaml := fmt.Sprintf(`hub:
+  data: sqlite:%s
+connectors:
+  - name: feeds
+    type: file
+    config:
+      dir: %s
+    streams:
+      orders: { poll: 30s }
+`, filepath.Join(dir, "hub.db"), feedDir)
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConnectorTest_FileConnectorPassesTheConformanceSuiteAsPlugin(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.CommandContext(t.Context(), exe, "connector", "test", "file").CombinedOutput()
+	if err != nil {
+		t.Fatalf("crossdock connector test file: %v\n%s", err, out)
+	}
+	for _, want := range []string{"pass  read_resume", "pass  crash_resume", "0 failed", "skip  webhook"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestConnectorCheck_OkOrTypedReasonThroughTheHost(t *testing.T) {
+	tests := []struct {
+		name     string
+		dir      string
+		wantOut  string
+		wantCode int
+	}{
+		{"folder exists", t.TempDir(), "feeds: ok", 0},
+		{"folder missing", filepath.Join(t.TempDir(), "unmounted"), "feeds: failed (network)", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := connectorCLI(t, "connector", "check", "feeds", "--config", hubYAML(t, tt.dir))
+			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) {
+				t.Errorf("exit %d, output %q (stderr %q); want %d and %q", code, out, errOut, tt.wantCode, tt.wantOut)
+			}
+		})
+	}
+}
+
+func TestConnectorsList_ShowsBuiltinsAndConfiguredInstances(t *testing.T) {
+	out, errOut, code := connectorCLI(t, "connectors", "list", "--config", hubYAML(t, t.TempDir()))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"file", "products,inventory,orders", "feeds", "type file", "orders (30s)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestConnectorSpec_PrintsTheBuiltinSpecAsJSON(t *testing.T) {
+	out, errOut, code := connectorCLI(t, "connector", "spec", "file")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var spec sdk.Spec
+	if err := json.Unmarshal([]byte(out), &spec); err != nil {
+		t.Fatalf("spec is not JSON: %v\n%s", err, out)
+	}
+	if spec.Name != "file" || len(spec.Streams) != 3 || len(spec.ConfigSchema) == 0 {
+		t.Errorf("spec = %+v", spec)
+	}
+	if _, _, code := connectorCLI(t, "connector", "spec", "nosuch"); code == 0 {
+		t.Error("spec of an unknown connector succeeded")
+	}
+}
