@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/crossdockhq/crossdock/canonical"
@@ -21,6 +22,22 @@ type Compiled struct {
 	Kind, OutKind canonical.Kind
 	// Steps are the provisioned steps, in order.
 	Steps []*CompiledStep
+
+	loggers sync.Map // *slog.Logger (base) -> []*slog.Logger (per step)
+}
+
+// stepLoggers returns base tagged with the pipeline and each step's name,
+// built once per base logger rather than once per record.
+func (c *Compiled) stepLoggers(base *slog.Logger) []*slog.Logger {
+	if ls, ok := c.loggers.Load(base); ok {
+		return ls.([]*slog.Logger)
+	}
+	ls := make([]*slog.Logger, len(c.Steps))
+	for i, s := range c.Steps {
+		ls[i] = base.With("pipeline", c.Name, "step", s.Name)
+	}
+	c.loggers.Store(base, ls)
+	return ls
 }
 
 // CompiledStep is one provisioned step.
@@ -72,13 +89,13 @@ func (c *Compiled) Process(base StepContext, in canonical.Record, metadata map[s
 	if base.Logger == nil {
 		base.Logger = slog.Default()
 	}
-	logger := base.Logger
+	loggers := c.stepLoggers(base.Logger)
 	base.Pipeline = c.Name
 	recs := []*Record{NewRecord(in, metadata)}
-	for _, s := range c.Steps {
+	for i, s := range c.Steps {
 		sc := base
 		sc.Step = s.Name
-		sc.Logger = logger.With("pipeline", c.Name, "step", s.Name)
+		sc.Logger = loggers[i]
 		start := time.Now()
 		var next []*Record
 		var err error

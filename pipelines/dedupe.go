@@ -19,9 +19,9 @@ const DefaultDedupeWindow = 7 * 24 * time.Hour
 // that consumes the record: a record counts as seen exactly when its effects
 // are committed, so a crash neither loses nor doubles it.
 //
-//	- dedupe:
-//	    key: record.idempotency_key   # the default
-//	    window: 24h
+//   - dedupe:
+//     key: record.idempotency_key   # the default
+//     window: 24h
 type DedupeStep struct {
 	// Key is a CEL expression for the key; record.idempotency_key when empty.
 	Key *Expr `yaml:"key"`
@@ -61,7 +61,7 @@ func (s *DedupeStep) Provision(pc *ProvisionContext) error {
 // Validate checks the window.
 func (s *DedupeStep) Validate() error {
 	if s.Window < 0 {
-		return &yamlconf.Error{Pos: s.Pos.Of("window"), Msg: "dedupe: window must be positive"}
+		return &yamlconf.Error{Pos: s.Pos.Of("window"), Msg: "window must be positive"}
 	}
 	return nil
 }

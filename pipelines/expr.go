@@ -3,8 +3,8 @@ package pipelines
 import (
 	"context"
 	"fmt"
-	"time"
 	"strings"
+	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"

@@ -10,7 +10,7 @@ import (
 // FilterStep keeps the records for which a boolean CEL expression is true and
 // drops the others:
 //
-//	- filter: order.totals.total.amount > 0 && order.status != "cancelled"
+//   - filter: order.totals.total.amount > 0 && order.status != "cancelled"
 type FilterStep struct {
 	// If is the condition.
 	If Expr

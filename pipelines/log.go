@@ -10,12 +10,12 @@ import (
 
 // LogStep writes a log line for each record and passes it on unchanged:
 //
-//	- log:
-//	    message: order received
-//	    level: info
-//	    fields:
-//	      number: order.number
-//	      total: order.totals.total.amount
+//   - log:
+//     message: order received
+//     level: info
+//     fields:
+//     number: order.number
+//     total: order.totals.total.amount
 type LogStep struct {
 	// Message is the log message.
 	Message string `yaml:"message" required:"true"`
@@ -48,7 +48,7 @@ func (s *LogStep) Provision(pc *ProvisionContext) error {
 	case "error":
 		s.level = slog.LevelError
 	default:
-		errs.Add(s.Pos.Of("level"), "log: level %q: want debug, info, warn or error", s.Level)
+		errs.Add(s.Pos.Of("level"), "level %q: want debug, info, warn or error", s.Level)
 	}
 	for _, f := range s.Fields {
 		prg, err := pc.Compile(f.Expr, nil)

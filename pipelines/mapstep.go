@@ -71,11 +71,11 @@ func (p *Path) DecodeYAML(d *yamlconf.Decoder, n *yaml.Node) {
 
 // MapStep sets payload fields from CEL expressions and drops fields:
 //
-//	- map:
-//	    set:
-//	      notes: '"via " + record.source'
-//	      tags: order.tags + ["imported"]
-//	    drop: [payment, customer.phone]
+//   - map:
+//     set:
+//     notes: '"via " + record.source'
+//     tags: order.tags + ["imported"]
+//     drop: [payment, customer.phone]
 //
 // Every expression sees the record as it entered the step; the assignments are
 // then made in order, then the drops. A path names fields by their JSON names;
@@ -114,7 +114,7 @@ var (
 // Validate requires something to do.
 func (m *MapStep) Validate() error {
 	if len(m.Set) == 0 && len(m.Drop) == 0 {
-		return &yamlconf.Error{Pos: m.Pos.Of(""), Msg: "map: set or drop at least one field"}
+		return &yamlconf.Error{Pos: m.Pos.Of(""), Msg: "set or drop at least one field"}
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func (m *MapStep) Provision(pc *ProvisionContext) error {
 	var errs yamlconf.Errors
 	ki, ok := LookupKind(pc.Kind)
 	if !ok {
-		return pc.Errorf(yamlconf.Pos{}, "map: unknown record kind %q", pc.Kind)
+		return pc.Errorf(yamlconf.Pos{}, "unknown record kind %q", pc.Kind)
 	}
 	for _, a := range m.Set {
 		parts, fieldType, err := m.resolve(pc, ki, a.Name, a.NamePos)
@@ -138,7 +138,7 @@ func (m *MapStep) Provision(pc *ProvisionContext) error {
 			continue
 		}
 		if out := prg.OutputType(); out != types.DynType && !fieldType.IsAssignableType(out) {
-			errs.Add(a.Expr.Pos, "map: %s is %s, the expression gives %s", a.Name, fieldType, out)
+			errs.Add(a.Expr.Pos, "%s is %s, the expression gives %s", a.Name, fieldType, out)
 			continue
 		}
 		m.sets = append(m.sets, compiledSet{path: parts, prg: prg, name: a.Name})
@@ -167,7 +167,7 @@ func (m *MapStep) resolve(pc *ProvisionContext, ki KindInfo, path string, pos ya
 		case t.Kind() == reflect.Struct:
 			f, ok := jsonField(t, name)
 			if !ok {
-				return nil, nil, &yamlconf.Error{Pos: pos, Msg: fmt.Sprintf("map: %s has no field %q%s", describePath(ki, names[:i]), name, yamlconf.Suggest(name, jsonNames(t)))}
+				return nil, nil, &yamlconf.Error{Pos: pos, Msg: fmt.Sprintf("%s has no field %q%s", describePath(ki, names[:i]), name, yamlconf.Suggest(name, jsonNames(t)))}
 			}
 			parts = append(parts, pathPart{index: f.Index})
 			t = f.Type
@@ -175,13 +175,13 @@ func (m *MapStep) resolve(pc *ProvisionContext, ki KindInfo, path string, pos ya
 			parts = append(parts, pathPart{mapKey: name, isKey: true})
 			t = t.Elem()
 		default:
-			return nil, nil, &yamlconf.Error{Pos: pos, Msg: fmt.Sprintf("map: %s is not an object, cannot set %q in it", describePath(ki, names[:i]), name)}
+			return nil, nil, &yamlconf.Error{Pos: pos, Msg: fmt.Sprintf("%s is not an object, cannot set %q in it", describePath(ki, names[:i]), name)}
 		}
 	}
 	// The field's CEL type, as the environment sees it.
 	probe, err := pc.Compile(Expr{Source: ki.Var + "." + path, Pos: pos}, nil)
 	if err != nil {
-		return nil, nil, &yamlconf.Error{Pos: pos, Msg: fmt.Sprintf("map: cannot address %s.%s", ki.Var, path)}
+		return nil, nil, &yamlconf.Error{Pos: pos, Msg: fmt.Sprintf("cannot address %s.%s", ki.Var, path)}
 	}
 	return parts, probe.OutputType(), nil
 }

@@ -429,11 +429,12 @@ func compileOne(p *Pipeline, env *Env, produced map[string]bool) (*Compiled, yam
 		// still decoded, so its own mistakes are reported too.
 		step, serrs := provision(info, s, i, name, kind, p, env)
 		errs = append(errs, serrs...)
-		if step == nil {
-			continue
+		if len(serrs) == 0 {
+			c.Steps = append(c.Steps, &CompiledStep{Name: name, Kind: s.Kind, Pos: s.Pos, Step: step})
 		}
-		c.Steps = append(c.Steps, &CompiledStep{Name: name, Kind: s.Kind, Pos: s.Pos, Step: step})
-		if kc, ok := step.(KindChanger); ok {
+		// Even a step in error says what it emits, so the steps after it are
+		// checked against the right kind and report only their own mistakes.
+		if kc, ok := step.(KindChanger); ok && kind != "" {
 			kind = kc.OutputKind(kind)
 		}
 	}
@@ -510,7 +511,7 @@ func provision(info StepInfo, s StepSpec, index int, name string, kind canonical
 		dec.Decode(s.Config, step)
 	}
 	if len(dec.Errs) > 0 || kind == "" {
-		return nil, dec.Errs
+		return step, dec.Errs
 	}
 	logger := env.Logger
 	if logger == nil {
@@ -522,13 +523,13 @@ func provision(info StepInfo, s StepSpec, index int, name string, kind canonical
 	if pv, ok := step.(Provisioner); ok {
 		if err := pv.Provision(pc); err != nil {
 			errs.Append(s.KindPos, err)
-			return nil, prefix(errs, dec.PathString())
+			return step, prefix(errs, dec.PathString())
 		}
 	}
 	if v, ok := step.(Validator); ok {
 		if err := v.Validate(); err != nil {
 			errs.Append(s.KindPos, err)
-			return nil, prefix(errs, dec.PathString())
+			return step, prefix(errs, dec.PathString())
 		}
 	}
 	return step, nil

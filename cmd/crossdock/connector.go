@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,8 +17,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	filesandbox "github.com/crossdockhq/crossdock/connectors/file/sandbox"
+	"github.com/crossdockhq/crossdock/hub/audit"
+	"github.com/crossdockhq/crossdock/hub/bus"
 	"github.com/crossdockhq/crossdock/hub/config"
 	"github.com/crossdockhq/crossdock/hub/connhost"
+	"github.com/crossdockhq/crossdock/hub/store"
+	"github.com/crossdockhq/crossdock/plugins/bench"
 	"github.com/crossdockhq/crossdock/plugins/conformance"
 	"github.com/crossdockhq/crossdock/plugins/host"
 	"github.com/crossdockhq/crossdock/plugins/sdk"
@@ -367,4 +373,76 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// The real bus is what the connector host publishes through.
+var _ connhost.Publisher = (*bus.Bus)(nil)
+
+// newConnectorHost builds the connector host of a hub config: one instance per
+// connector of cfg, with hc's DB, Publisher, Audit, Registerer and Logger. The
+// hub's run command starts it (h.Start), mounts h.WebhookHandler() on
+// "POST /webhooks/{instance}" and h.StatusHandler() on "GET /connectors/status",
+// and calls h.Close on the way out (and host.CleanupClients as a last resort).
+func newConnectorHost(cfg *config.Config, hc connhost.Config) (*connhost.Host, error) {
+	for _, name := range cfg.ConnectorNames() {
+		c, _ := cfg.Connector(name)
+		inst, err := instanceFromConfig(cfg, c)
+		if err != nil {
+			return nil, err
+		}
+		hc.Instances = append(hc.Instances, inst)
+	}
+	return connhost.New(hc)
+}
+
+// auditRefusals records refused webhooks in the audit log (connhost.Auditor).
+type auditRefusals struct {
+	log *audit.Log
+	db  store.DBTX
+	// logger reports an entry that could not be stored; the refusal stands.
+	logger *slog.Logger
+}
+
+var _ connhost.Auditor = auditRefusals{}
+
+// RecordRefusal implements connhost.Auditor.
+func (a auditRefusals) RecordRefusal(ctx context.Context, instance, reason, remoteAddr string) {
+	err := a.log.Append(ctx, a.db, audit.Entry{
+		Actor: "connector:" + instance, Action: audit.ActionWebhookRefused,
+		Subject: "webhook:" + instance, After: map[string]string{"reason": reason}, RemoteAddr: remoteAddr,
+	})
+	if err != nil && a.logger != nil {
+		a.logger.Error("audit webhook refusal", "connector", instance, "error", err)
+	}
+}
+
+// benchConnectorProtocol measures the file connector's records/s read and
+// written through the plugin protocol (this binary, 'connector serve file')
+// beside the same code in-process, at batch sizes 1, 100 and 1000, prints the
+// table to w and returns the figures. For `crossdock bench`: rows is the feed
+// size (0: 5000), minDuration the time per measurement (0: 2s).
+func benchConnectorProtocol(ctx context.Context, w io.Writer, rows int, minDuration time.Duration) ([]bench.Figure, error) {
+	if rows == 0 {
+		rows = 5000
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "crossdock-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	opts, err := filesandbox.BenchOptions(dir, rows, builtinConnectors["file"].New, exe, []string{"connector", "serve", "file"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	opts.MinDuration = minDuration
+	figs, err := bench.Run(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	bench.Print(w, "file", figs)
+	return figs, nil
 }

@@ -6,12 +6,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	filesandbox "github.com/crossdockhq/crossdock/connectors/file/sandbox"
+	"github.com/crossdockhq/crossdock/hub/audit"
+	"github.com/crossdockhq/crossdock/hub/bus"
+	"github.com/crossdockhq/crossdock/hub/config"
+	"github.com/crossdockhq/crossdock/hub/connhost"
+	"github.com/crossdockhq/crossdock/hub/store"
 	"github.com/crossdockhq/crossdock/plugins/sdk"
 )
 
@@ -68,6 +77,7 @@ connectors:
 }
 
 func TestConnectorTest_FileConnectorPassesTheConformanceSuiteAsPlugin(t *testing.T) {
+	t.Parallel()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +94,7 @@ func TestConnectorTest_FileConnectorPassesTheConformanceSuiteAsPlugin(t *testing
 }
 
 func TestConnectorCheck_OkOrTypedReasonThroughTheHost(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		dir      string
@@ -129,5 +140,98 @@ func TestConnectorSpec_PrintsTheBuiltinSpecAsJSON(t *testing.T) {
 	}
 	if _, _, code := connectorCLI(t, "connector", "spec", "nosuch"); code == 0 {
 		t.Error("spec of an unknown connector succeeded")
+	}
+}
+
+func TestConnectorHost_PollsAHubConfigThroughTheRealBus(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	feeds := t.TempDir()
+	if err := filesandbox.Seed(feeds); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := hubYAML(t, feeds)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, cfg.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bus.New(db, bus.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	log := audit.New(db)
+	h, err := newConnectorHost(cfg, connhost.Config{DB: db, Publisher: b, Audit: auditRefusals{log: log, db: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	n, err := h.Poll(ctx, "feeds", "orders")
+	if err != nil || n != filesandbox.Seeded["orders"] {
+		t.Fatalf("poll = %d, %v; want %d orders", n, err, filesandbox.Seeded["orders"])
+	}
+	if cur, _ := h.Cursor(ctx, "feeds", "orders"); len(cur) == 0 {
+		t.Error("no cursor stored after the orders reached the bus")
+	}
+	// A refusal reaches the audit log through the adapter.
+	auditRefusals{log: log, db: db}.RecordRefusal(ctx, "feeds", "unauthorized: bad hmac", "10.0.0.9:4242")
+	entries, err := log.List(ctx, audit.Filter{Action: audit.ActionWebhookRefused})
+	if err != nil || len(entries) != 1 || entries[0].Subject != "webhook:feeds" || entries[0].RemoteAddr != "10.0.0.9:4242" {
+		t.Errorf("audit entries = %+v, %v", entries, err)
+	}
+}
+
+func TestBenchConnectorProtocol_ReportsEveryOpAndBatchSize(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	figs, err := benchConnectorProtocol(t.Context(), &out, 200, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 6 {
+		t.Fatalf("figures = %+v, want read and write at 3 batch sizes", figs)
+	}
+	for _, f := range figs {
+		if f.InProcess <= 0 || f.Plugin <= 0 {
+			t.Errorf("figure %+v has an empty rate", f)
+		}
+	}
+	if !strings.Contains(out.String(), "overhead") {
+		t.Errorf("no table printed:\n%s", out.String())
+	}
+}
+
+func TestConnectorsStatus_PrintsEachInstanceStateFromTheHub(t *testing.T) {
+	h, err := connhost.New(connhost.Config{Instances: []connhost.Instance{
+		{Name: "feeds", InProcess: builtinConnectors["file"].New, Config: json.RawMessage(`{"dir":"/tmp"}`)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for h.Status()[0].State != connhost.StateRunning {
+		time.Sleep(10 * time.Millisecond)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /connectors/status", h.StatusHandler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	out, errOut, code := connectorCLI(t, "connectors", "status", "--addr", srv.URL)
+	if code != 0 || !strings.Contains(out, "feeds") || !strings.Contains(out, "running") {
+		t.Errorf("exit %d, output %q (stderr %q); want feeds running", code, out, errOut)
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/crossdockhq/crossdock/connectors/file"
 	filesandbox "github.com/crossdockhq/crossdock/connectors/file/sandbox"
+	"github.com/crossdockhq/crossdock/connectors/shopify"
+	shopifysandbox "github.com/crossdockhq/crossdock/connectors/shopify/sandbox"
 	"github.com/crossdockhq/crossdock/plugins/conformance"
 	"github.com/crossdockhq/crossdock/plugins/sdk"
 )
@@ -23,8 +25,8 @@ var builtinConnectors = map[string]builtinConnector{
 		New:         func() sdk.Connector { return file.New() },
 		Conformance: func(p *conformance.Plugin) conformance.Target { return filesandbox.Target(p, nil) },
 	},
-	// LEAD: register shopify here once connectors/shopify compiles, e.g.
-	//   "shopify": {New: func() sdk.Connector { return shopify.New(shopify.Options{}) },
-	//               Conformance: <shopify sandbox's conformance.Target func>},
-	// (shopify.New takes an Options value in the current tree.)
+	"shopify": {
+		New:         func() sdk.Connector { return shopify.New(shopify.Options{}) },
+		Conformance: func(p *conformance.Plugin) conformance.Target { return shopifysandbox.Target(p, nil) },
+	},
 }

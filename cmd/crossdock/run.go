@@ -12,13 +12,58 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crossdockhq/crossdock/hub/bus"
+	"github.com/crossdockhq/crossdock/hub/config"
 	"github.com/crossdockhq/crossdock/hub/engine"
 	"github.com/crossdockhq/crossdock/hub/server"
 	"github.com/crossdockhq/crossdock/hub/store"
+	"github.com/crossdockhq/crossdock/pipelines"
 	"github.com/crossdockhq/crossdock/pipelines/yamlconf"
 )
 
 func init() { addCommand(newRunCmd) }
+
+// stepKinds add the pipeline steps hub packages provide (reserve, route,
+// store, syndicate, ...). A file of this command registers them in init with
+// addStepKinds, so that run, validate and test all know the same steps. A
+// step reaches its hub service through StepContext.Services when it processes
+// a record; the services are filled by hub parts (addHubPart) once the
+// database is open.
+var stepKinds []func(*pipelines.Registry)
+
+func addStepKinds(f func(*pipelines.Registry)) { stepKinds = append(stepKinds, f) }
+
+// newStepRegistry returns the standard steps plus every registered hub step.
+func newStepRegistry() *pipelines.Registry {
+	reg := pipelines.NewStandardRegistry()
+	for _, f := range stepKinds {
+		f(reg)
+	}
+	return reg
+}
+
+// runningHub is what `crossdock run` has built when the hub parts are wired:
+// the config, the database, the bus, the HTTP server (mount handlers on it),
+// the metrics registry, and the services pipeline steps will reach.
+type runningHub struct {
+	Config   *config.Config
+	DB       *store.DB
+	Bus      *bus.Bus
+	Server   *server.Server
+	Metrics  *prometheus.Registry
+	Services *pipelines.Services
+	Logger   *slog.Logger
+}
+
+// hubPart wires one part of the hub (the API, webhook ingress, the connector
+// host, the inventory service...) into a running hub: it fills the services
+// it implements, mounts its handlers, starts its goroutines under ctx, and
+// returns how to stop (nil when nothing to stop). Parts run in registration
+// order, before the pipelines start and before the server listens.
+type hubPart func(ctx context.Context, h *runningHub) (stop func(context.Context) error, err error)
+
+var hubParts []hubPart
+
+func addHubPart(p hubPart) { hubParts = append(hubParts, p) }
 
 func newRunCmd(g *globals) *cobra.Command {
 	var cfgPath, listen string
@@ -50,8 +95,11 @@ The config is checked first, exactly as 'crossdock validate' does.`,
 }
 
 func runHub(ctx context.Context, g *globals, cfgPath, listen string) error {
-	base := g.logger()
-	loaded, err := engine.Load(cfgPath, engine.LoadOptions{Logger: base})
+	// No resolved secret ever reaches a log line: the registry fills as the
+	// config loads, and every line goes through it.
+	secrets := yamlconf.NewSecrets()
+	logger := slog.New(yamlconf.NewRedactingHandler(g.logger().Handler(), secrets))
+	loaded, err := engine.Load(cfgPath, engine.LoadOptions{Logger: logger, Registry: newStepRegistry(), Secrets: secrets})
 	if err != nil {
 		var errs yamlconf.Errors
 		if errors.As(err, &errs) {
@@ -61,9 +109,7 @@ func runHub(ctx context.Context, g *globals, cfgPath, listen string) error {
 		return err
 	}
 	cfg := loaded.Config
-	// From here on no resolved secret reaches a log line.
-	logger := slog.New(yamlconf.NewRedactingHandler(base.Handler(), cfg.Secrets))
-	redact := cfg.Secrets.RedactError
+	redact := secrets.RedactError
 
 	db, err := store.Open(ctx, cfg.DSN())
 	if err != nil {
@@ -80,16 +126,8 @@ func runHub(ctx context.Context, g *globals, cfgPath, listen string) error {
 	if err != nil {
 		return redact(err)
 	}
-	// The engine gets the same registry but its own logger tags.
-	eng, err := engine.New(b, loaded.Pipelines, engine.Config{Registerer: reg, Logger: logger})
-	if err != nil {
-		return redact(err)
-	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := eng.Start(runCtx); err != nil {
-		return redact(err)
-	}
 
 	addr := cfg.Listen()
 	if listen != "" {
@@ -105,6 +143,27 @@ func runHub(ctx context.Context, g *globals, cfgPath, listen string) error {
 			return errors.New("bus is starting")
 		}
 	})
+	hub := &runningHub{Config: cfg, DB: db, Bus: b, Server: srv, Metrics: reg, Services: &pipelines.Services{}, Logger: logger}
+	var stops []func(context.Context) error
+	for _, part := range hubParts {
+		stop, err := part(runCtx, hub)
+		if err != nil {
+			for i := len(stops) - 1; i >= 0; i-- {
+				_ = stops[i](context.WithoutCancel(ctx))
+			}
+			return redact(err)
+		}
+		if stop != nil {
+			stops = append(stops, stop)
+		}
+	}
+	eng, err := engine.New(b, loaded.Pipelines, engine.Config{Registerer: reg, Logger: logger, Services: hub.Services})
+	if err != nil {
+		return redact(err)
+	}
+	if err := eng.Start(runCtx); err != nil {
+		return redact(err)
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -130,6 +189,11 @@ func runHub(ctx context.Context, g *globals, cfgPath, listen string) error {
 	defer stop()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("http shutdown", "err", err)
+	}
+	for i := len(stops) - 1; i >= 0; i-- {
+		if err := stops[i](shutdownCtx); err != nil {
+			logger.Warn("stop hub part", "err", err)
+		}
 	}
 	cancel()
 	if err := b.Close(); err != nil {

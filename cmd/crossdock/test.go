@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crossdockhq/crossdock/pipelines/pipetest"
-	"github.com/crossdockhq/crossdock/pipelines/yamlconf"
 )
 
 func init() { addCommand(newTestCmd) }
@@ -34,7 +33,7 @@ test fails or a file cannot be loaded; problems are reported as file:line:col.`,
 				args = []string{"configs/tests"}
 			}
 			out := cmd.OutOrStdout()
-			files, errs := expand(args)
+			files, errs := expandConfigPaths(args)
 			var testFiles []string
 			for _, f := range files {
 				if kind, err := fileKind(f); err == nil && kind == "test" {
@@ -52,12 +51,10 @@ test fails or a file cannot be loaded; problems are reported as file:line:col.`,
 			start := time.Now()
 			passed, failed, broken := 0, 0, 0
 			for _, f := range testFiles {
-				results, err := pipetest.RunFile(cmd.Context(), f, pipetest.Options{LoadHub: hubInfo, Logger: g.logger()})
+				results, err := pipetest.RunFile(cmd.Context(), f, pipetest.Options{LoadHub: hubInfo, Logger: g.logger(), Registry: newStepRegistry()})
 				if err != nil {
 					broken++
 					fmt.Fprintf(out, "FAIL %s: cannot load\n", f)
-					var le yamlconf.Errors
-					_ = le
 					printErrors(out, err)
 					continue
 				}

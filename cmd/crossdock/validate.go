@@ -76,22 +76,22 @@ func fileKind(path string) (string, error) {
 		return "pipeline", nil // the pipeline loader reports the syntax error with its position
 	}
 	switch {
-	case has(top, "hub") || has(top, "connectors"):
+	case hasKey(top, "hub") || hasKey(top, "connectors"):
 		return "hub", nil
-	case has(top, "tests"):
+	case hasKey(top, "tests"):
 		return "test", nil
-	case has(top, "from") || has(top, "steps") || has(top, "to"):
+	case hasKey(top, "from") || hasKey(top, "steps") || hasKey(top, "to"):
 		return "pipeline", nil
 	}
 	return "unknown", nil
 }
 
-func has(m map[string]yaml.Node, k string) bool { _, ok := m[k]; return ok }
+func hasKey(m map[string]yaml.Node, k string) bool { _, ok := m[k]; return ok }
 
 // expand turns the paths into files: directories are walked for YAML files.
 // Files found in a directory that are none of Crossdock's (routing rules, say)
 // are left out; a file named explicitly is always kept.
-func expand(paths []string) ([]string, yamlconf.Errors) {
+func expandConfigPaths(paths []string) ([]string, yamlconf.Errors) {
 	var files []string
 	var errs yamlconf.Errors
 	for _, p := range paths {
@@ -134,7 +134,7 @@ func unwrapPath(err error) error {
 
 // validatePaths checks every file and returns how many it checked and the problems.
 func validatePaths(paths []string, hubPath string) (int, yamlconf.Errors) {
-	files, errs := expand(paths)
+	files, errs := expandConfigPaths(paths)
 	checked := map[string]bool{}
 	var loosePipelines, tests []string
 	var hubs []string
@@ -155,31 +155,31 @@ func validatePaths(paths []string, hubPath string) (int, yamlconf.Errors) {
 	}
 	// Hub configs first: their pipelines are checked with them.
 	for _, h := range hubs {
-		checked[abs(h)] = true
-		loaded, err := engine.Load(h, engine.LoadOptions{})
+		checked[absPath(h)] = true
+		loaded, err := engine.Load(h, engine.LoadOptions{Registry: newStepRegistry()})
 		if err != nil {
 			errs.Append(yamlconf.Pos{File: h}, err)
 			// Still count the pipelines the config names, if it parsed.
-			if cfg, cerr := config.Load(h); cerr == nil {
+			if cfg, _ := config.LoadPartial(h, config.Options{}); cfg != nil {
 				for _, p := range cfg.PipelineFiles {
-					checked[abs(p)] = true
+					checked[absPath(p)] = true
 				}
 			}
 			continue
 		}
 		for _, p := range loaded.Config.PipelineFiles {
-			checked[abs(p)] = true
+			checked[absPath(p)] = true
 		}
 	}
 	var rest []string
 	for _, p := range loosePipelines {
-		if !checked[abs(p)] {
+		if !checked[absPath(p)] {
 			rest = append(rest, p)
 		}
-		checked[abs(p)] = true
+		checked[absPath(p)] = true
 	}
 	if len(rest) > 0 {
-		env := &pipelines.Env{}
+		env := &pipelines.Env{Registry: newStepRegistry()}
 		if hubPath != "" {
 			conns, topics, err := hubInfo(hubPath)
 			if err != nil {
@@ -192,8 +192,8 @@ func validatePaths(paths []string, hubPath string) (int, yamlconf.Errors) {
 		}
 	}
 	for _, t := range tests {
-		checked[abs(t)] = true
-		if _, _, err := pipetest.Load(t, pipetest.Options{LoadHub: hubInfo}); err != nil {
+		checked[absPath(t)] = true
+		if _, _, err := pipetest.Load(t, pipetest.Options{LoadHub: hubInfo, Registry: newStepRegistry()}); err != nil {
 			errs.Append(yamlconf.Pos{File: t}, err)
 		}
 	}
@@ -214,7 +214,7 @@ func dedupeErrors(errs yamlconf.Errors) yamlconf.Errors {
 	return out
 }
 
-func abs(p string) string {
+func absPath(p string) string {
 	a, err := filepath.Abs(p)
 	if err != nil {
 		return p
@@ -233,10 +233,10 @@ func firstLineOf(err error) string {
 // hubInfo loads a hub config and its pipelines and returns its connector
 // names and the topics its pipelines publish, for checking one pipeline alone.
 func hubInfo(path string) (connectors, topics []string, err error) {
-	loaded, err := engine.Load(path, engine.LoadOptions{})
+	loaded, err := engine.Load(path, engine.LoadOptions{Registry: newStepRegistry()})
 	if err != nil {
 		// The connectors are still known when only a pipeline is broken.
-		if cfg, cerr := config.Load(path); cerr == nil {
+		if cfg, _ := config.LoadPartial(path, config.Options{}); cfg != nil {
 			return cfg.ConnectorNames(), nil, nil
 		}
 		return nil, nil, err

@@ -98,6 +98,9 @@ func (c *Connector) Read(ctx context.Context, stream string, cursor []byte, emit
 	default:
 		return fmt.Errorf("file: unknown stream %q", stream)
 	}
+	if _, err := os.Stat(c.cfg.Dir); err != nil {
+		return fmt.Errorf("file: read %s: %w", stream, err)
+	}
 	files, err := feedFiles(c.cfg.Dir, c.cfg.stream(stream).Patterns)
 	if err != nil {
 		return err

@@ -188,6 +188,18 @@ func TestRead_RowsAppendedLaterAreReadFromTheCursor(t *testing.T) {
 	}
 }
 
+func TestRead_JSONLinesWithoutAFinalNewlineReadsTheLastObject(t *testing.T) {
+	dir := t.TempDir()
+	body := `{"sku":"A","location_id":"L","on_hand":1}` + "\n" + `{"sku":"B","location_id":"L","on_hand":2}`
+	if err := os.WriteFile(filepath.Join(dir, "inventory.jsonl"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recs, rejects := readAll(t, configured(t, map[string]any{"dir": dir}), "inventory")
+	if len(recs) != 2 || len(rejects) != 0 {
+		t.Errorf("read %d records and %d rejects; want both objects", len(recs), len(rejects))
+	}
+}
+
 func TestWrite_ExportReadsBackThroughTheSameConfig(t *testing.T) {
 	for _, format := range []string{"csv", "jsonl"} {
 		t.Run(format, func(t *testing.T) {

@@ -256,11 +256,13 @@ func scanJSONLines(ctx context.Context, dir string, start position, yield func(i
 		}
 		b, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			// A last line without its newline may still be being written:
-			// leave it for the next read.
-			return nil
-		}
-		if err != nil {
+			// A last line without its newline is either complete (many files
+			// end so) or still being written. A complete JSON object is read;
+			// anything else is left for the next read, when more has arrived.
+			if len(bytes.TrimSpace(b)) == 0 || !json.Valid(bytes.TrimSpace(b)) {
+				return nil
+			}
+		} else if err != nil {
 			return fmt.Errorf("file: %s: %w", start.File, err)
 		}
 		offset += int64(len(b))

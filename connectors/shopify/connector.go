@@ -78,7 +78,7 @@ func (c *Connector) Spec() sdk.Spec {
 			{Name: StreamOrders, Kind: canonical.KindOrder, Description: "orders, incremental by updated_at (query updated_at:>=, sorted by UPDATED_AT), resumable mid-page"},
 			{Name: StreamProducts, Kind: canonical.KindProduct, Description: "products with variants, incremental by updated_at"},
 			{Name: StreamInventory, Kind: canonical.KindInventoryLevel, Description: "inventory levels per location; each pass is a full snapshot, resumable mid-pass"},
-			{Name: StreamLocations, Kind: canonical.KindLocation, Description: "locations (active and inactive)"},
+			{Name: StreamLocations, Kind: canonical.KindLocation, Description: "locations (active and inactive); every read lists them all"},
 		},
 		Actions: []canonical.Action{
 			canonical.ActionFulfilOrder, canonical.ActionCancelOrder, canonical.ActionSetInventory,

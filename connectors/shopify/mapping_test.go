@@ -67,9 +67,9 @@ func TestMapping_OrderFixtures(t *testing.T) {
 	cancelledAt := time.Date(2025, 3, 16, 15, 0, 0, 0, time.UTC)
 
 	tests := []struct {
-		name  string
-		got   any
-		want  any
+		name string
+		got  any
+		want any
 	}{
 		{"web order number and external id", []string{web.Number, web.ExternalID}, []string{"#1042", "gid://shopify/Order/5841234567890"}},
 		{"partial fulfilment status", web.Status, canonical.OrderPartiallyFulfilled},
@@ -97,7 +97,7 @@ func TestMapping_OrderFixtures(t *testing.T) {
 		{"gift card line is not stock", []bool{cancelled.Lines[0].GiftCard, cancelled.Lines[0].RequiresShipping}, []bool{true, false}},
 		{"cancelled units from current_quantity", []int64{cancelled.Lines[0].Cancelled, cancelled.Lines[1].Cancelled}, []int64{1, 1}},
 		{"refund with lines and restock", cancelled.Refunds, []canonical.Refund{{ID: "gid://shopify/Refund/929361464", Amount: usd(7500), Reason: "Order canceled",
-			Lines: []canonical.LineQuantity{{LineID: "gid://shopify/LineItem/14465471530001", SKU: "GIFT-50", Quantity: 1}, {LineID: "gid://shopify/LineItem/14465471530002", SKU: "CVT-M", Quantity: 1}},
+			Lines:   []canonical.LineQuantity{{LineID: "gid://shopify/LineItem/14465471530001", SKU: "GIFT-50", Quantity: 1}, {LineID: "gid://shopify/LineItem/14465471530002", SKU: "CVT-M", Quantity: 1}},
 			Restock: true, At: time.Date(2025, 3, 16, 15, 0, 1, 0, time.UTC)}}},
 		{"financial status refunded", cancelled.Payment.Status, "refunded"},
 		{"null fulfillment_status is unfulfilled, not an error", cancelled.Lines[1].Fulfilled, int64(0)},

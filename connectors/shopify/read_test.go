@@ -111,14 +111,16 @@ func TestRead_IncrementalPassReturnsOnlyWhatChanged(t *testing.T) {
 }
 
 // Transient failures during a read (5xx, dropped connections, malformed
-// JSON, a throttled burst) change nothing in what is read.
+// JSON, a slow reply, a throttled burst) change nothing in what is read.
 func TestRead_InjectedFaultsDoNotChangeWhatIsRead(t *testing.T) {
 	seed := sandbox.DefaultSeed()
+	seed.OrdersSince = time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC) // both shops alike
 	clean := newShop(t, sandbox.Config{Seed: &seed, Plan: sandbox.PlanPlus}, nil)
 	want, _, _ := readAll(t, clean.conn, StreamOrders, nil)
 
 	faulty := newShop(t, sandbox.Config{Seed: &seed, Plan: sandbox.Plan{Name: "Test", MaximumAvailable: 2000, RestoreRate: 2000}}, nil)
-	for _, f := range []sandbox.Fault{sandbox.FaultServerError, sandbox.FaultDrop, sandbox.FaultMalformed, sandbox.FaultThrottle} {
+	faulty.srv.SetFaultRates(sandbox.FaultRates{SlowDelay: 300 * time.Millisecond})
+	for _, f := range []sandbox.Fault{sandbox.FaultServerError, sandbox.FaultDrop, sandbox.FaultMalformed, sandbox.FaultThrottle, sandbox.FaultSlow} {
 		faulty.srv.Inject(f, 1)
 	}
 	got, _, _ := readAll(t, faulty.conn, StreamOrders, nil)
@@ -132,8 +134,8 @@ func TestRead_InjectedFaultsDoNotChangeWhatIsRead(t *testing.T) {
 	if err := sameKeys(a, b); err != nil {
 		t.Fatalf("faulty read differs from the clean one: %v", err)
 	}
-	if st := faulty.srv.Stats(); st.Faults < 3 || st.Throttled != 1 {
-		t.Errorf("faults injected %d, throttled %d; want 3 and 1", st.Faults, st.Throttled)
+	if st := faulty.srv.Stats(); st.Faults != 4 || st.Throttled != 1 {
+		t.Errorf("faults injected %d, throttled %d; want 4 (5xx, drop, malformed, slow) and 1", st.Faults, st.Throttled)
 	}
 }
 

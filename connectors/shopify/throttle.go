@@ -71,7 +71,8 @@ func (p *pacer) wait(ctx context.Context, cost int) error {
 			p.mu.Unlock()
 			return nil
 		}
-		d := time.Duration((need - p.available) / p.restore * float64(time.Second))
+		// Round up to whole milliseconds so float error cannot spin the loop.
+		d := time.Duration(math.Ceil((need-p.available)/p.restore*1000)) * time.Millisecond
 		p.waited += d
 		p.mu.Unlock()
 		if err := p.sleep(ctx, d); err != nil {

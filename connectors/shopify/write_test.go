@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -181,6 +182,7 @@ func TestWrite_ServerErrorOnMutationIsRetryable(t *testing.T) {
 	s := emptyShop(t)
 	loc := s.srv.LocationGID("Chicago Store")
 	prev := int64(25)
+	s.conn.client.sleep = func(context.Context, time.Duration) error { return nil } // no real backoff
 	s.srv.Inject(sandbox.FaultServerError, 20)
 	r := writeOne(t, s, command(t, "i", canonical.ActionSetInventory, canonical.SetInventory{SKU: "WLB-S", LocationID: loc, Available: 3, Previous: &prev}))
 	if r.Status != sdk.StatusRetryable {

@@ -81,8 +81,12 @@ var base = time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 
 func setup(t *testing.T) *env {
 	t.Helper()
+	return setupOn(t, storetest.SQLite(t))
+}
+
+func setupOn(t *testing.T, db *store.DB) *env {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.SQLite(t)
 	tokens, err := auth.NewTokens(auth.Config{Tokens: []auth.TokenConfig{
 		{Name: "ops", Role: auth.RoleAdmin, Token: adminToken},
 		{Name: "helpdesk", Role: auth.RoleCSR, Token: csrToken},
@@ -306,7 +310,11 @@ func TestAPI_OneOrderShowsLinesReservationsHistoryAndRouting(t *testing.T) {
 }
 
 func TestAPI_CancelReleasesReservationsPublishesCancelAndAudits(t *testing.T) {
-	e := setup(t)
+	storetest.Each(t, testCancel)
+}
+
+func testCancel(t *testing.T, db *store.DB) {
+	e := setupOn(t, db)
 	ctx := context.Background()
 	id := e.ids["1000"]
 	before, _ := e.inv.NetworkATP(ctx, e.db, "TEE-M", "")

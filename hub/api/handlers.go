@@ -196,6 +196,21 @@ func ifMatch(r *http.Request) (int64, error) {
 	return n, nil
 }
 
+// decodeOptional is decode for a body that may be absent.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	err := decode(r, v)
+	var fe *fieldError
+	if errors.As(err, &fe) && fe.message == emptyBody {
+		return nil
+	}
+	return err
+}
+
+const emptyBody = "the request needs a JSON body"
+
 // decode reads a JSON body strictly into v.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
@@ -204,7 +219,7 @@ func decode(r *http.Request, v any) error {
 		var ute *json.UnmarshalTypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			return badRequest("", "the request needs a JSON body")
+			return badRequest("", emptyBody)
 		case errors.As(err, &ute):
 			return badRequest(ute.Field, "%s must be a %s", ute.Field, ute.Type.Kind())
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -321,11 +336,9 @@ type cancelBody struct {
 
 func (s *server) cancelOrder(w http.ResponseWriter, r *http.Request) {
 	var b cancelBody
-	if r.ContentLength != 0 {
-		if err := decode(r, &b); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &b); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	req := orders.CancelRequest{Reason: b.Reason, Restock: b.Restock == nil || *b.Restock, Refund: b.Refund == nil || *b.Refund}
 	s.write(w, r, "order.cancel", http.StatusOK, func(ctx context.Context, tx *sql.Tx, actor string, v int64) (orders.Change, any, error) {
@@ -341,11 +354,9 @@ type cancelLineBody struct {
 
 func (s *server) cancelLine(w http.ResponseWriter, r *http.Request) {
 	var b cancelLineBody
-	if r.ContentLength != 0 {
-		if err := decode(r, &b); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &b); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if b.Quantity < 0 {
 		s.fail(w, r, unprocessable("invalid", "quantity", "quantity must not be negative"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,10 +93,10 @@ type Bus struct {
 	handlers map[string]*handlerConfig
 	// handlerTopic is the topic of each handler.
 	handlerTopic map[string]string
-	runCtx   context.Context
-	topics   sync.Map // topic -> struct{}: its tables are known to exist
-	creating sync.Map // topic -> struct{}: a background creation is under way
-	bg       sync.WaitGroup
+	runCtx       context.Context
+	topics       sync.Map // topic -> struct{}: its tables are known to exist
+	creating     sync.Map // topic -> struct{}: a background creation is under way
+	bg           sync.WaitGroup
 }
 
 var topicName = regexp.MustCompile(`^[A-Za-z0-9\-\$\:\.\_]+$`)
@@ -116,9 +117,9 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Bus, error) {
 		return nil, err
 	}
 	b := &Bus{
-		db:       db,
-		cfg:      cfg,
-		logger:   logger.With("component", "bus"),
+		db:           db,
+		cfg:          cfg,
+		logger:       logger.With("component", "bus"),
 		handlers:     map[string]*handlerConfig{},
 		handlerTopic: map[string]string{},
 	}
@@ -132,7 +133,12 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Bus, error) {
 		b.schema = SQLiteSchema{GenerateMessagesTableName: messagesTable, SubscribeBatchSize: cfg.BatchSize}
 		b.offsets = SQLiteOffsetsAdapter{GenerateMessagesOffsetsTableName: offsetsTable}
 	case store.Postgres:
-		b.schema = wsql.DefaultPostgreSQLSchema{GenerateMessagesTableName: messagesTable, SubscribeBatchSize: cfg.BatchSize}
+		b.schema = wsql.DefaultPostgreSQLSchema{
+			GenerateMessagesTableName: messagesTable,
+			// Payloads are usually JSON records, but the bus carries bytes.
+			GeneratePayloadType: func(string) string { return "BYTEA" },
+			SubscribeBatchSize:  cfg.BatchSize,
+		}
 		b.offsets = wsql.DefaultPostgreSQLOffsetsAdapter{GenerateMessagesOffsetsTableName: offsetsTable}
 	default:
 		return nil, fmt.Errorf("bus: unsupported database dialect %q", db.Dialect)
@@ -211,9 +217,14 @@ func (b *Bus) Handle(name, topic string, h Handler, opts ...HandlerOption) error
 		RetryInterval:    max(4*b.cfg.PollInterval, 100*time.Millisecond),
 		SchemaAdapter:    b.schema,
 		OffsetsAdapter:   b.offsets,
-		InitializeSchema: true,
+		InitializeSchema: false, // ensureTopic below, without needless locking
 	}, b.wlog.With(watermill.LogFields{"handler": name}))
 	if err != nil {
+		return fmt.Errorf("bus: handle %s: %w", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := b.ensureTopic(ctx, topic); err != nil {
 		return fmt.Errorf("bus: handle %s: %w", name, err)
 	}
 	fn, err := b.chain(name, topic, hc, h)
@@ -301,6 +312,17 @@ func (b *Bus) createTopic(ctx context.Context, db sqlExec, topic string) error {
 	if !topicName.MatchString(topic) {
 		return fmt.Errorf("bus: topic %q may hold only letters, digits and -$:._", topic)
 	}
+	if _, isTx := db.(*sql.Tx); !isTx {
+		// Outside a transaction, look before creating: on SQLite even CREATE
+		// TABLE IF NOT EXISTS of an existing table waits for the write lock.
+		exists, err := tablesExist(ctx, b.db, b.messagesTable(topic), b.offsetsTable(topic))
+		if err != nil {
+			return fmt.Errorf("bus: create topic %s: %w", topic, err)
+		}
+		if exists {
+			return nil
+		}
+	}
 	qs, err := b.schema.SchemaInitializingQueries(wsql.SchemaInitializingQueriesParams{Topic: topic})
 	if err != nil {
 		return fmt.Errorf("bus: create topic %s: %w", topic, err)
@@ -333,6 +355,27 @@ func (b *Bus) createTopic(ctx context.Context, db sqlExec, topic string) error {
 		}
 	}
 	return nil
+}
+
+// tablesExist reports whether all the (quoted) tables exist, reading only.
+func tablesExist(ctx context.Context, db *store.DB, quoted ...string) (bool, error) {
+	for _, q := range quoted {
+		name := strings.Trim(q, `"`)
+		var n int
+		var err error
+		if db.Dialect == store.Postgres {
+			err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`, name).Scan(&n)
+		} else {
+			err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n)
+		}
+		if err != nil {
+			return false, err
+		}
+		if n == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // ensureTopicTx makes sure a topic's tables exist inside tx. A topic not yet

@@ -164,6 +164,27 @@ func LoadWith(path string, opts Options) (*Config, error) {
 
 // Parse checks the hub.yaml held in data, as if read from path.
 func Parse(path string, data []byte, opts Options) (*Config, error) {
+	cfg, err := ParsePartial(path, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// LoadPartial is LoadWith for tools that report every problem at once: with
+// the problems it returns the config as far as it could be read (nil only when
+// the file cannot be read or parsed), so that the pipelines can still be
+// checked against the connectors that are well defined.
+func LoadPartial(path string, opts Options) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load hub config: %w", err)
+	}
+	return ParsePartial(path, data, opts)
+}
+
+// ParsePartial is Parse returning the partly read config with its problems.
+func ParsePartial(path string, data []byte, opts Options) (*Config, error) {
 	secrets := opts.Secrets
 	if secrets == nil {
 		secrets = yamlconf.NewSecrets()
@@ -186,7 +207,7 @@ func Parse(path string, data []byte, opts Options) (*Config, error) {
 	errs = append(errs, cfg.check()...)
 	if len(errs) > 0 {
 		errs.Sort()
-		return nil, errs
+		return cfg, errs
 	}
 	return cfg, nil
 }
@@ -345,6 +366,7 @@ func (c *Config) DecodeSection(name string, into any) error {
 		return nil
 	}
 	dec := yamlconf.NewDecoder(c.Path, c.Secrets)
+	dec.Path = []string{name}
 	dec.Decode(n, into)
 	dec.Errs.Sort()
 	return dec.Err()

@@ -37,6 +37,7 @@ type tablePublisher struct {
 	db        *store.DB
 	mu        sync.Mutex
 	calls     int
+	seq       int
 	failAfter int
 }
 
@@ -49,8 +50,12 @@ func (p *tablePublisher) PublishTx(ctx context.Context, tx *sql.Tx, topic string
 		return errors.New("bus is down")
 	}
 	for _, m := range msgs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO test_bus (topic, source, idem, payload) VALUES (?, ?, ?, ?)`,
-			topic, m.Metadata.Get("source"), m.Metadata.Get("idempotency_key"), string(m.Payload)); err != nil {
+		p.mu.Lock()
+		p.seq++
+		seq := p.seq
+		p.mu.Unlock()
+		if _, err := tx.ExecContext(ctx, p.db.Dialect.Rebind(`INSERT INTO test_bus (seq, topic, source, idem, payload) VALUES (?, ?, ?, ?, ?)`),
+			seq, topic, m.Metadata.Get("source"), m.Metadata.Get("idempotency_key"), string(m.Payload)); err != nil {
 			return err
 		}
 	}
@@ -59,7 +64,7 @@ func (p *tablePublisher) PublishTx(ctx context.Context, tx *sql.Tx, topic string
 
 func (p *tablePublisher) keys(t *testing.T, topic string) []string {
 	t.Helper()
-	rows, err := p.db.Query(`SELECT idem FROM test_bus WHERE topic = ? ORDER BY rowid`, topic)
+	rows, err := p.db.Query(p.db.Dialect.Rebind(`SELECT idem FROM test_bus WHERE topic = ? ORDER BY seq`), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +80,12 @@ func (p *tablePublisher) keys(t *testing.T, topic string) []string {
 
 func openDB(t *testing.T) (*store.DB, *tablePublisher) {
 	t.Helper()
-	db, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "hub.db"))
+	return openDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "hub.db"))
+}
+
+func openDSN(t *testing.T, dsn string) (*store.DB, *tablePublisher) {
+	t.Helper()
+	db, err := store.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +93,7 @@ func openDB(t *testing.T) (*store.DB, *tablePublisher) {
 	if err := db.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`CREATE TABLE test_bus (topic TEXT, source TEXT, idem TEXT, payload TEXT)`); err != nil {
+	if _, err := db.Exec(`CREATE TABLE test_bus (seq BIGINT, topic TEXT, source TEXT, idem TEXT, payload TEXT)`); err != nil {
 		t.Fatal(err)
 	}
 	return db, &tablePublisher{db: db}

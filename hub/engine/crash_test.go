@@ -188,12 +188,17 @@ func openDB(t *testing.T, ctx context.Context, dsn string) *store.DB {
 
 func orderMessage(t *testing.T, key string, amount int64) *message.Message {
 	t.Helper()
+	return orderMessageFrom(t, "crash", key, amount)
+}
+
+func orderMessageFrom(t *testing.T, source, key string, amount int64) *message.Message {
+	t.Helper()
 	payload, err := json.Marshal(canonical.Order{ID: key, Status: canonical.OrderPending,
 		Totals: canonical.Totals{Total: canonical.Money{Amount: amount, Currency: "USD"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := engine.RecordMessage(canonical.Record{Kind: canonical.KindOrder, ID: key, Source: "crash", Version: 1,
+	m, err := engine.RecordMessage(canonical.Record{Kind: canonical.KindOrder, ID: key, Source: source, Version: 1,
 		IdempotencyKey: key, At: time.Now().UTC(), Payload: payload})
 	if err != nil {
 		t.Fatal(err)

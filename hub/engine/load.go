@@ -19,6 +19,9 @@ type LoadOptions struct {
 	Getenv func(string) (string, bool)
 	// Logger is given to the steps.
 	Logger *slog.Logger
+	// Secrets receives the resolved ${env:...}/${file:...} values; a new
+	// registry when nil. Pass the one your redacting logger uses.
+	Secrets *yamlconf.Secrets
 }
 
 // Loaded is a hub config with its pipelines compiled.
@@ -31,10 +34,16 @@ type Loaded struct {
 // connectors. The error, when there is one, is a yamlconf.Errors list holding
 // every problem of every file (or a plain error when path cannot be read).
 func Load(path string, opts LoadOptions) (*Loaded, error) {
-	cfg, err := config.LoadWith(path, config.Options{Getenv: opts.Getenv})
-	if err != nil {
+	cfg, err := config.LoadPartial(path, config.Options{Getenv: opts.Getenv, Secrets: opts.Secrets})
+	if cfg == nil {
 		return nil, err
 	}
+	var errs yamlconf.Errors
+	if err != nil && !errors.As(err, &errs) {
+		return nil, err
+	}
+	// The pipelines are checked even when hub.yaml has problems, against the
+	// connectors it does define, so one run reports everything.
 	env := &pipelines.Env{
 		Registry:   opts.Registry,
 		Connectors: cfg.ConnectorNames(),
@@ -43,13 +52,17 @@ func Load(path string, opts LoadOptions) (*Loaded, error) {
 		Getenv:     opts.Getenv,
 		Logger:     opts.Logger,
 	}
-	set, err := pipelines.LoadFiles(cfg.PipelineFiles, env)
-	if err != nil {
-		var errs yamlconf.Errors
-		if errors.As(err, &errs) {
-			return nil, cfg.Secrets.RedactError(errs)
+	set, perr := pipelines.LoadFiles(cfg.PipelineFiles, env)
+	if perr != nil {
+		var perrs yamlconf.Errors
+		if !errors.As(perr, &perrs) {
+			return nil, perr
 		}
-		return nil, err
+		errs = append(errs, perrs...)
+	}
+	if len(errs) > 0 {
+		errs.Sort()
+		return nil, cfg.Secrets.RedactError(errs)
 	}
 	return &Loaded{Config: cfg, Pipelines: set}, nil
 }

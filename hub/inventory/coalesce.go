@@ -9,7 +9,8 @@ import (
 // Coalesce merges the SetInventory commands of one change: when the same
 // channel, SKU and location was set several times, only the last figure is
 // kept (with the first one's Previous), in the position of the first. Other
-// commands are kept as they are, in order.
+// commands are kept as they are, in order. A figure that came back to what
+// the channel was told before the change (Previous == Available) is dropped.
 func Coalesce(cmds []Command) []Command {
 	type key struct{ topic, sku, loc string }
 	first := map[key]int{}
@@ -38,5 +39,15 @@ func Coalesce(cmds []Command) []Command {
 		merged.Command.Payload = json.RawMessage(mustJSON(p))
 		out[i] = merged
 	}
-	return out
+	kept := out[:0]
+	for _, c := range out {
+		if c.Command.Action == canonical.ActionSetInventory {
+			var p canonical.SetInventory
+			if json.Unmarshal(c.Command.Payload, &p) == nil && p.Previous != nil && *p.Previous == p.Available {
+				continue
+			}
+		}
+		kept = append(kept, c)
+	}
+	return kept
 }

@@ -10,7 +10,7 @@
 //     caller's transaction (a conditional UPDATE, which serialises on SQLite and
 //     PostgreSQL alike); a refusal is an *InsufficientStockError naming the SKU,
 //     location, requested and available quantities.
-//   - The ledger is the truth. Levels equal what Rebind recomputes from the
+//   - The ledger is the truth. Levels equal what Rebuild recomputes from the
 //     ledger and the active reservations.
 //   - Every mutating method returns the SetInventory commands for the channels
 //     whose published figure changed; the caller publishes them in the same

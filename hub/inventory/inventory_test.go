@@ -61,6 +61,9 @@ func putLocation(t testing.TB, db *store.DB, l canonical.Location) {
 func TestReserve_FiftyConcurrentOrdersForTenUnitsNeverOversell(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		// Twenty transactions at a time: real contention, without exhausting a
+		// shared PostgreSQL server's connection slots.
+		db.SetMaxOpenConns(20)
 		s := newService(t, db, inventory.Config{Buffers: map[string]inventory.ChannelBuffer{"shop": {}}})
 		receive(t, db, s, "SKU-LAST", "wh-1", 12)
 		inTx(t, db, func(tx *sql.Tx) error { _, err := s.SetSafetyStock(ctx, tx, "SKU-LAST", "wh-1", 2); return err })
@@ -545,7 +548,8 @@ func TestCoalesce_KeepsTheLastFigurePerChannelSKUAndLocation(t *testing.T) {
 	}
 	p := func(n int64) *int64 { return &n }
 	cancel := inventory.Command{Topic: "a.out", Command: sdk.Command{Action: canonical.ActionCancelOrder}}
-	out := inventory.Coalesce([]inventory.Command{mk("a.out", "X", 5, p(4)), cancel, mk("b.out", "X", 1, nil), mk("a.out", "X", 6, p(5))})
+	out := inventory.Coalesce([]inventory.Command{mk("a.out", "X", 5, p(4)), cancel, mk("b.out", "X", 1, nil), mk("a.out", "X", 6, p(5)),
+		mk("c.out", "X", 2, p(3)), mk("c.out", "X", 3, p(2))}) // c.out ends where it began: dropped
 	if got := figures(t, []inventory.Command{out[0], out[2]}); len(out) != 3 || got["a.out/"] != 6 || got["b.out/"] != 1 {
 		t.Fatalf("coalesced = %+v", out)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/crossdockhq/crossdock/canonical"
@@ -69,12 +70,16 @@ func (s *Service) Reserve(ctx context.Context, tx store.DBTX, req ReserveRequest
 			return Reservation{}, nil, fmt.Errorf("reserve %s: %w", req.SKU, err)
 		}
 	}
-	sum, err := s.servingATP(ctx, tx, req.SKU, ChannelBuffer{})
-	if err != nil {
-		return Reservation{}, nil, err
+	// Units free across the network once network-wide promises are honoured;
+	// with none outstanding a location's own ATP is the only limit.
+	networkFree := int64(math.MaxInt64)
+	if req.LocationID == "" || nr > 0 {
+		sum, err := s.servingATP(ctx, tx, req.SKU, ChannelBuffer{})
+		if err != nil {
+			return Reservation{}, nil, err
+		}
+		networkFree = max(sum-nr, 0)
 	}
-	// Units free across the network once network-wide promises are honoured.
-	networkFree := max(sum-nr, 0)
 	if req.LocationID == "" {
 		if networkFree < req.Quantity {
 			return Reservation{}, nil, &InsufficientStockError{SKU: req.SKU, Requested: req.Quantity, Available: networkFree}

@@ -85,7 +85,7 @@ func Validate(l canonical.Location) error {
 	if l.DailyCapacity < 0 {
 		probs = append(probs, "daily_capacity must not be negative")
 	}
-	if g := l.Geo; g != nil && (g.Lat < -90 || g.Lat > 90 || g.Lng < -180 || g.Lng > 180) {
+	if g := l.Geo; g != nil && !(g.Lat >= -90 && g.Lat <= 90 && g.Lng >= -180 && g.Lng <= 180) { // NaN fails too
 		probs = append(probs, "geo is outside -90..90, -180..180")
 	}
 	if len(probs) > 0 {

@@ -108,6 +108,7 @@ func TestParseCSV_RejectsBadRowsWithTheirLine(t *testing.T) {
 		{"missing type column", "id,name\n", `column "type" is required`},
 		{"bad type", "id,name,type\na,A,castle\n", `line 2: location "a": type "castle"`},
 		{"bad lat", "id,name,type,lat\na,A,store,north\n", `line 2: lat "north"`},
+		{"NaN coordinate", "id,name,type,lat,lng\na,A,store,NaN,1\n", `line 2: location "a": geo is outside`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/crossdockhq/crossdock/hub/orders"
 	"github.com/crossdockhq/crossdock/hub/store"
 	"github.com/crossdockhq/crossdock/hub/store/storetest"
+	"github.com/crossdockhq/crossdock/pipelines"
 )
 
 var placed = time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
@@ -327,5 +328,65 @@ func TestShip_ConsumesReservationsIntoSalesAndFulfils(t *testing.T) {
 	f.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(delta),0) FROM inventory_movements WHERE reason = 'sale'`).Scan(&sales)
 	if sales != -3 {
 		t.Fatalf("sales = %d, want -3", sales)
+	}
+}
+
+func TestSteps_StoreThenReserveThroughThePipelineInterfaces(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t, storetest.SQLite(t))
+	var sent []inventory.Command
+	steps := orders.Steps{Orders: f.svc, Publish: func(_ context.Context, tx pipelines.DBTX, cmds []inventory.Command) error {
+		if tx == nil {
+			t.Error("published outside the step's transaction")
+		}
+		sent = append(sent, cmds...)
+		return nil
+	}}
+	o := order("6001", line("1", "A", 1), line("2", "B", 2))
+	payload, _ := json.Marshal(o)
+	rec := canonical.Record{Kind: canonical.KindOrder, Source: "shopify-us", ExternalID: "6001", Version: 7, Payload: payload}
+	f.tx(t, func(tx *sql.Tx) error {
+		sc := &pipelines.StepContext{Context: ctx, Tx: tx, Pipeline: "orders-in"}
+		changed, err := steps.StoreOrder(sc, rec, &o)
+		if err != nil || !changed || o.ID == "" || o.Status != canonical.OrderPending {
+			t.Fatalf("store: %v %v %+v", changed, err, o.Status)
+		}
+		if changed, _ := steps.StoreOrder(sc, rec, &o); changed {
+			t.Fatal("the same version stored twice")
+		}
+		short, err := steps.Reserve(sc, &o)
+		if err != nil {
+			return err
+		}
+		if len(short) != 1 || short[0].LineID != "2" || short[0].SKU != "B" || short[0].Quantity != 2 {
+			t.Fatalf("short = %+v", short)
+		}
+		return nil
+	})
+	if o.Status != canonical.OrderPending || len(sent) != 0 {
+		t.Fatalf("backordered order: %s, %d commands", o.Status, len(sent))
+	}
+}
+
+func TestAccept_NewerChannelVersionKeepsHubSideChanges(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t, storetest.SQLite(t))
+	o := order("7001", line("1", "A", 2), line("2", "A", 1))
+	res := f.accept(t, o)
+	f.tx(t, func(tx *sql.Tx) error {
+		if _, err := f.svc.ChangeShippingAddress(ctx, tx, res.Order.ID, canonical.Address{Line1: "9 New St", Country: "US"}, 0, "csr"); err != nil {
+			return err
+		}
+		_, err := f.svc.CancelLine(ctx, tx, res.Order.ID, "2", 0, "customer", 0, "csr")
+		return err
+	})
+	o.UpdatedAt = placed.Add(time.Hour)
+	o.Tags = []string{"vip"}
+	r := f.accept(t, o)
+	if r.Outcome != orders.Updated || r.Order.ShippingAddress.Line1 != "9 New St" || r.Order.Lines[1].Cancelled != 1 || len(r.Order.Tags) != 1 {
+		t.Fatalf("after channel update: %+v", r.Order)
+	}
+	if atp, _ := f.inv.NetworkATP(ctx, f.db, "A", ""); atp != 3 {
+		t.Fatalf("ATP = %d, want 3 (line 1 still holds 2)", atp)
 	}
 }

@@ -257,11 +257,12 @@ func (s *Service) reserveAll(ctx context.Context, tx store.DBTX, row *store.Orde
 		if err != nil {
 			return err
 		}
-		res.Commands = append(res.Commands, c...)
+		// The figures went down and back up within this transaction.
+		res.Commands = inventory.Coalesce(append(append(res.Commands, cmds...), c...))
 		return s.history(ctx, tx, *row, actor, "backordered", "", "", map[string]any{"shortages": res.Shortages})
 	}
 	res.Reservations = append(res.Reservations, made...)
-	res.Commands = append(res.Commands, cmds...)
+	res.Commands = inventory.Coalesce(append(res.Commands, cmds...))
 	return s.setStatus(ctx, tx, row, canonical.OrderConfirmed, actor, map[string]any{"reserved": len(made)})
 }
 
@@ -274,6 +275,21 @@ func (s *Service) update(ctx context.Context, tx store.DBTX, cur store.OrderRow,
 	next.Refs = prev.Refs
 	for _, r := range o.Refs {
 		next.Refs = next.Refs.Set(r.Connector, r.ID)
+	}
+	// Hub-side facts win over the channel's copy: units fulfilled or cancelled
+	// here, and an address customer service changed.
+	for i := range next.Lines {
+		for _, pl := range prev.Lines {
+			if pl.ID == next.Lines[i].ID {
+				next.Lines[i].Fulfilled = max(next.Lines[i].Fulfilled, pl.Fulfilled)
+				next.Lines[i].Cancelled = max(next.Lines[i].Cancelled, pl.Cancelled)
+			}
+		}
+	}
+	if changed, err := s.addressChangedHere(ctx, tx, prev.ID); err != nil {
+		return Result{}, err
+	} else if changed {
+		next.ShippingAddress = prev.ShippingAddress
 	}
 	cur.Order = next
 	cur.SourceVersion = version
@@ -320,6 +336,14 @@ func (s *Service) update(ctx context.Context, tx store.DBTX, cur store.OrderRow,
 	}
 	res.Order, res.Version = cur.Order, cur.Version
 	return res, nil
+}
+
+func (s *Service) addressChangedHere(ctx context.Context, tx store.DBTX, id string) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM order_history WHERE order_id = ? AND action = 'change_address'`), id).Scan(&n); err != nil {
+		return false, fmt.Errorf("order %s history: %w", id, err)
+	}
+	return n > 0, nil
 }
 
 func linesChanged(a, b []canonical.OrderLine) bool {

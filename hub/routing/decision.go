@@ -152,6 +152,9 @@ const (
 	ExclTooFar       = "too_far"
 	ExclCapacity     = "over_capacity"
 	ExclNoStock      = "no_stock"
+	// ExclNotExamined counts locations beyond a rule's max_candidates that
+	// were not looked at because nearer ones sufficed.
+	ExclNotExamined = "not_examined"
 )
 
 // Exclusion is why a location could not serve.

@@ -623,17 +623,62 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 		}
 		pass = append(pass, &candidate{e: e, km: km})
 	}
+	// Nearest first: with max_candidates the stock of the nearest locations
+	// is read a batch at a time until enough candidates are found, so a chain
+	// of a thousand stores costs a few indexed lookups per decision.
+	slices.SortStableFunc(pass, func(a, b *candidate) int { return cmp.Compare(a.km, b.km) })
+	batch := len(pass)
+	if cs.MaxCandidates > 0 {
+		batch = max(2*cs.MaxCandidates, 8)
+	}
+	var kept []*candidate
+	examined := 0
+	for examined < len(pass) && (cs.MaxCandidates == 0 || countUseful(kept, cs.Lines) < cs.MaxCandidates) {
+		part := pass[examined:min(examined+batch, len(pass))]
+		examined += len(part)
+		got, err := d.checkBatch(cs, part, excl, ignoreStock)
+		if err != nil {
+			return nil, nil, err
+		}
+		kept = append(kept, got...)
+	}
+	for range len(pass) - examined {
+		excl.count(ExclNotExamined)
+	}
+	if cs.MaxCandidates > 0 && len(kept) > cs.MaxCandidates {
+		// Keep the nearest MaxCandidates useful ones (full ones when every
+		// line is required; the batch order is by distance already).
+		kept = kept[:cs.MaxCandidates]
+	}
+	return kept, excl, nil
+}
+
+func countUseful(cs []*candidate, mode LinesMode) int {
+	if mode == LinesPartial {
+		return len(cs)
+	}
+	n := 0
+	for _, c := range cs {
+		if c.full {
+			n++
+		}
+	}
+	return n
+}
+
+// checkBatch applies the capacity and stock filters to some candidates.
+func (d *decision) checkBatch(cs *Candidates, part []*candidate, excl *exclusionList, ignoreStock bool) ([]*candidate, error) {
 	var capIDs []string
-	for _, c := range pass {
+	for _, c := range part {
 		if c.e.loc.DailyCapacity > 0 {
 			capIDs = append(capIDs, c.e.loc.ID)
 		}
 	}
 	if err := d.fetchCapacity(capIDs); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	kept := pass[:0]
-	for _, c := range pass {
+	var pass []*candidate
+	for _, c := range part {
 		if capLim := c.e.loc.DailyCapacity; capLim > 0 && d.r.cfg.Capacity != nil {
 			used := d.capUsed[c.e.loc.ID]
 			if capLim-used < cs.MinCapacityLeft {
@@ -641,27 +686,27 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 				continue
 			}
 		}
-		kept = append(kept, c)
+		pass = append(pass, c)
 	}
-	pass = kept
 	if ignoreStock {
 		for _, c := range pass {
 			c.served, c.full = allIdx(len(d.lines)), true
 		}
-		return pass, excl, nil
+		return pass, nil
 	}
 	ids := make([]string, len(pass))
 	for i, c := range pass {
 		ids[i] = c.e.loc.ID
 	}
 	if err := d.fetchStock(ids); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	kept = pass[:0]
+	kept := pass[:0]
 	left := map[string]int64{}
 	for _, c := range pass {
 		clear(left)
-		var missing []string
+		c.served = c.served[:0]
+		var missing []int
 		for i, lr := range d.lines {
 			sku := lr.line.SKU
 			a, ok := left[sku]
@@ -673,21 +718,31 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 				c.served = append(c.served, i)
 			} else {
 				left[sku] = a
-				missing = append(missing, fmt.Sprintf("sku %s (need %d, available %d)", sku, lr.qty, a))
+				missing = append(missing, i)
 			}
 		}
 		c.full = len(missing) == 0
 		switch {
 		case len(c.served) == 0:
-			excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: "no stock for " + strings.Join(missing, ", "), km: c.km})
+			excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: "no stock for " + d.missingText(c.e.loc.ID, missing), km: c.km})
 			continue
 		case !c.full && cs.Lines == LinesAll:
-			excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: "cannot serve every line: no stock for " + strings.Join(missing, ", "), km: c.km})
+			excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: "cannot serve every line: no stock for " + d.missingText(c.e.loc.ID, missing), km: c.km})
 			continue
 		}
 		kept = append(kept, c)
 	}
-	return kept, excl, nil
+	return kept, nil
+}
+
+// missingText says which lines a location cannot serve.
+func (d *decision) missingText(loc string, idx []int) string {
+	parts := make([]string, len(idx))
+	for i, j := range idx {
+		lr := d.lines[j]
+		parts[i] = fmt.Sprintf("sku %s (need %d, available %d)", lr.line.SKU, lr.qty, d.available(loc, lr.line.SKU))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func errText(err error) string {

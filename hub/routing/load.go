@@ -395,7 +395,7 @@ func (d *decoder) when(n *yaml.Node, env *cel.Env) When {
 func (d *decoder) candidates(n *yaml.Node) (Candidates, bool) {
 	var c Candidates
 	sawLines := false
-	d.fields(n, "candidates", []string{"type", "group", "tags", "exclude_tags", "capability", "max_distance_km", "distance_exempt", "min_capacity_left", "lines", "pickup_store"}, func(key string, k, v *yaml.Node) {
+	d.fields(n, "candidates", []string{"type", "group", "tags", "exclude_tags", "capability", "max_distance_km", "distance_exempt", "max_candidates", "min_capacity_left", "lines", "pickup_store"}, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "type":
 			for _, t := range d.enums(v, "candidates.type", locTypes) {
@@ -411,6 +411,8 @@ func (d *decoder) candidates(n *yaml.Node) (Candidates, bool) {
 			c.Capability = canonical.Capability(d.enum(v, "candidates.capability", caps))
 		case "max_distance_km":
 			c.MaxDistanceKM = d.float(v, "candidates.max_distance_km", 0)
+		case "max_candidates":
+			c.MaxCandidates = int(d.int(v, "candidates.max_candidates", 1))
 		case "distance_exempt":
 			for _, t := range d.enums(v, "candidates.distance_exempt", locTypes) {
 				c.DistanceExempt = append(c.DistanceExempt, canonical.LocationType(t))

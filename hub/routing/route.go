@@ -62,8 +62,34 @@ func (r *Router) Route(ctx context.Context, q store.DBTX, o *canonical.Order) (*
 	case prev.Outcome == OutcomeAllocated:
 		return &Result{Decision: prev, Allocations: open, Replayed: true}, nil
 	default:
-		return r.route(ctx, q, o, o, prev.Attempt+1, prev.ExcludedLocations, "")
+		// Retry of a held or backordered order: only the lines that no open
+		// allocation covers (after a reroute found no plan, the other
+		// locations of a split still serve theirs).
+		return r.route(ctx, q, o, uncovered(o, open), prev.Attempt+1, prev.ExcludedLocations, "")
 	}
+}
+
+// uncovered returns a copy of the order whose lines are the units no open
+// allocation serves.
+func uncovered(o *canonical.Order, open []canonical.Allocation) *canonical.Order {
+	if len(open) == 0 {
+		return o
+	}
+	served := map[string]int64{}
+	for _, a := range open {
+		for _, l := range a.Lines {
+			served[l.LineID] += l.Quantity
+		}
+	}
+	sub := *o
+	sub.Lines = nil
+	for _, l := range o.Lines {
+		if n := l.Open() - served[l.ID]; n > 0 {
+			l.Quantity, l.Fulfilled, l.Cancelled = n, 0, 0
+			sub.Lines = append(sub.Lines, l)
+		}
+	}
+	return &sub
 }
 
 // Reroute handles a location's rejection of a fulfilment request: the

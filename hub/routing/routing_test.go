@@ -506,3 +506,30 @@ func TestRouting_ConcurrentOrdersForTheLastUnitInMemory(t *testing.T) {
 		t.Fatalf("want one allocation and one hold, got %v (reserved %d)", outcomes, w.Level("st-pasadena", "LAST").Reserved)
 	}
 }
+
+func TestRouting_RetryAfterAFailedRerouteRoutesOnlyTheUncoveredLines(t *testing.T) {
+	ctx := context.Background()
+	w := chain()
+	w.SetStock("wh-main", "TENT", 10)
+	w.SetStock("st-irvine", "LAMP", 1)
+	r := router(t, w, defaultRules(t))
+	o := order("o-split-retry", canonical.FulfilShip, "", line{"TENT", 1, 19900}, line{"LAMP", 1, 4500})
+	first, err := r.Route(ctx, nil, o)
+	if err != nil || len(first.Allocations) != 2 {
+		t.Fatalf("want a split over two locations: %+v %v", first, err)
+	}
+	// Irvine rejects the lamp; nobody else has one: the lamp waits.
+	second, err := r.Reroute(ctx, nil, o.ID, "st-irvine")
+	if err != nil || second.Decision.Outcome != OutcomeHeld {
+		t.Fatalf("the lamp must be held: %+v %v", second, err)
+	}
+	w.SetStock("st-santa-monica", "LAMP", 1)
+	third, err := r.Route(ctx, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(third.Allocations) != 1 || third.Allocations[0].LocationID != "st-santa-monica" || len(third.Allocations[0].Lines) != 1 ||
+		third.Allocations[0].Lines[0].SKU != "LAMP" || w.Level("wh-main", "TENT").Reserved != 1 {
+		t.Fatalf("the retry must route only the lamp, leaving the tent with the warehouse: %+v", third.Allocations)
+	}
+}

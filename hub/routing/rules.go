@@ -96,6 +96,10 @@ type Candidates struct {
 	Capability canonical.Capability
 	// MaxDistanceKM is the furthest a location may be from the destination; 0 = no limit.
 	MaxDistanceKM float64
+	// MaxCandidates, when positive, makes the rule consider only the nearest
+	// locations that pass every filter, stock included: their stock is read
+	// nearest first, a batch at a time, until this many are found.
+	MaxCandidates int
 	// DistanceExempt are location types MaxDistanceKM does not apply to (e.g.
 	// warehouse, so a split may combine the far warehouse and nearby stores).
 	DistanceExempt []canonical.LocationType

@@ -76,6 +76,24 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
+// maxKeyPairs bounds the (sku, location) pairs looked up one by one; beyond
+// it a query reads every location of the SKUs and filters.
+const maxKeyPairs = 400
+
+func pairList(n int) string {
+	return strings.TrimSuffix(strings.Repeat("(?,?),", n), ",")
+}
+
+func keyPairs(skus, locs []string) []any {
+	out := make([]any, 0, 2*len(skus)*len(locs))
+	for _, s := range skus {
+		for _, l := range locs {
+			out = append(out, s, l)
+		}
+	}
+	return out
+}
+
 func args(lists ...[]string) []any {
 	var out []any
 	for _, l := range lists {
@@ -92,11 +110,28 @@ func (s SQLStock) Levels(ctx context.Context, q store.DBTX, skus, locationIDs []
 	if len(skus) == 0 || (locationIDs != nil && len(locationIDs) == 0) {
 		return out, nil
 	}
-	query := `SELECT location_id, sku, on_hand, reserved, safety_stock, incoming FROM inventory_levels WHERE sku IN (` + placeholders(len(skus)) + `)`
-	a := args(skus)
-	if locationIDs != nil {
-		query += ` AND location_id IN (` + placeholders(len(locationIDs)) + `)`
-		a = append(a, args(locationIDs)...)
+	var query string
+	var a []any
+	if pairs := len(skus) * len(locationIDs); locationIDs != nil && pairs <= maxKeyPairs {
+		// One primary-key lookup per (sku, location): a VALUES list joined
+		// on the key, which SQLite and PostgreSQL both plan as index seeks.
+		query = `SELECT l.location_id, l.sku, l.on_hand, l.reserved, l.safety_stock, l.incoming FROM (VALUES ` + pairList(pairs) +
+			`) AS k JOIN inventory_levels l ON l.sku = k.column1 AND l.location_id = k.column2`
+		a = keyPairs(skus, locationIDs)
+	} else {
+		query = `SELECT location_id, sku, on_hand, reserved, safety_stock, incoming FROM inventory_levels WHERE sku IN (` + placeholders(len(skus)) + `)`
+		a = args(skus)
+		if locationIDs != nil {
+			// On SQLite the location list must not steer the planner to
+			// the per-location index (it would scan every SKU of each
+			// location): the unary + keeps the (sku, location_id) key in use.
+			col := "location_id"
+			if s.Dialect == store.SQLite {
+				col = "+location_id"
+			}
+			query += ` AND ` + col + ` IN (` + placeholders(len(locationIDs)) + `)`
+			a = append(a, args(locationIDs)...)
+		}
 	}
 	rows, err := q.QueryContext(ctx, s.Dialect.Rebind(query), a...)
 	if err != nil {
@@ -138,9 +173,18 @@ func (s SQLVelocity) DailySales(ctx context.Context, q store.DBTX, skus, locatio
 		now = s.Now
 	}
 	since := store.FormatTime(now().Add(-time.Duration(windowDays) * 24 * time.Hour))
-	query := `SELECT location_id, sku, SUM(-delta) FROM inventory_movements WHERE reason = 'sale' AND delta < 0 AND sku IN (` +
-		placeholders(len(skus)) + `) AND location_id IN (` + placeholders(len(locationIDs)) + `) AND at >= ? GROUP BY location_id, sku`
-	a := append(args(skus, locationIDs), since)
+	var query string
+	var a []any
+	if pairs := len(skus) * len(locationIDs); pairs <= maxKeyPairs {
+		// Seeks on the ledger's (sku, location_id, at) index, pair by pair.
+		query = `SELECT m.location_id, m.sku, SUM(-m.delta) FROM (VALUES ` + pairList(pairs) + `) AS k JOIN inventory_movements m
+			ON m.sku = k.column1 AND m.location_id = k.column2 AND m.at >= ? WHERE m.reason = 'sale' AND m.delta < 0 GROUP BY m.location_id, m.sku`
+		a = append(keyPairs(skus, locationIDs), since)
+	} else {
+		query = `SELECT location_id, sku, SUM(-delta) FROM inventory_movements WHERE reason = 'sale' AND delta < 0 AND sku IN (` +
+			placeholders(len(skus)) + `) AND location_id IN (` + placeholders(len(locationIDs)) + `) AND at >= ? GROUP BY location_id, sku`
+		a = append(args(skus, locationIDs), since)
+	}
 	rows, err := q.QueryContext(ctx, s.Dialect.Rebind(query), a...)
 	if err != nil {
 		return nil, fmt.Errorf("read sales velocity: %w", err)

@@ -25,8 +25,12 @@ type sqlWorld struct {
 
 func newSQLWorld(t *testing.T, rs *RuleSet) *sqlWorld {
 	t.Helper()
+	return newSQLWorldOn(t, storetest.SQLite(t), rs)
+}
+
+func newSQLWorldOn(t *testing.T, db *store.DB, rs *RuleSet) *sqlWorld {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.SQLite(t)
 	inv, err := inventory.New(db.Dialect, inventory.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -79,11 +83,17 @@ func (w *sqlWorld) routeTx(t *testing.T, o *canonical.Order) *Result {
 	return res
 }
 
-// The state's reservation path on SQLite: the hub's transactions are BEGIN
-// IMMEDIATE, so two handlers routing at once serialise on the write lock, and
-// the second reads the first one's reservation.
+// The state's reservation path on real databases. On SQLite the hub's
+// transactions are BEGIN IMMEDIATE, so two handlers routing at once serialise
+// on the write lock and the second reads the first one's reservation; on
+// PostgreSQL both may decide on the same unit, the second blocks on the SKU's
+// row lock in the inventory service, fails to reserve, and decides again.
 func TestRouting_ConcurrentOrdersForTheLastUnitGetOneAllocationAndOneHold(t *testing.T) {
-	w := newSQLWorld(t, rulesWith(t, noSplitRule))
+	storetest.Each(t, func(t *testing.T, db *store.DB) { concurrentLastUnit(t, db) })
+}
+
+func concurrentLastUnit(t *testing.T, db *store.DB) {
+	w := newSQLWorldOn(t, db, rulesWith(t, noSplitRule))
 	w.receive(t, "st-pasadena", "LAST", 1)
 	var wg sync.WaitGroup
 	results := make([]*Result, 2)
@@ -120,8 +130,12 @@ func TestRouting_ConcurrentOrdersForTheLastUnitGetOneAllocationAndOneHold(t *tes
 }
 
 func TestRouting_SQLDecisionIsStoredExplainedAndRerouted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) { storedExplainedRerouted(t, db) })
+}
+
+func storedExplainedRerouted(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	w := newSQLWorld(t, defaultRules(t))
+	w := newSQLWorldOn(t, db, defaultRules(t))
 	w.receive(t, "st-pasadena", "TEE-M", 2)
 	w.receive(t, "st-santa-monica", "TEE-M", 2)
 	o := order("o-sql", canonical.FulfilShip, "", line{"TEE-M", 1, 2500})
@@ -174,7 +188,7 @@ func TestRouting_SQLDecisionIsStoredExplainedAndRerouted(t *testing.T) {
 		t.Fatalf("the stored decision must keep its trace, saving and reroute: %+v", ds)
 	}
 	var saving sql.NullInt64
-	if err := w.db.QueryRow(`SELECT saving FROM routing_decisions WHERE order_id = ? AND attempt = 1`, o.ID).Scan(&saving); err != nil ||
+	if err := w.db.QueryRow(w.db.Dialect.Rebind(`SELECT saving FROM routing_decisions WHERE order_id = ? AND attempt = 1`), o.ID).Scan(&saving); err != nil ||
 		!saving.Valid || saving.Int64 != ds[0].Saving.Amount {
 		t.Fatalf("the saving must be queryable for analytics: %v %v", saving, err)
 	}

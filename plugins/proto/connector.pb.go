@@ -18,6 +18,7 @@ package proto
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -826,9 +827,9 @@ type Record struct {
 	ExternalId     string                 `protobuf:"bytes,4,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	Version        int64                  `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
 	IdempotencyKey string                 `protobuf:"bytes,6,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	// RFC 3339 with nanoseconds, UTC.
-	At            string `protobuf:"bytes,7,opt,name=at,proto3" json:"at,omitempty"`
-	Payload       []byte `protobuf:"bytes,8,opt,name=payload,proto3" json:"payload,omitempty"`
+	// When the record was produced; unset for the zero time.
+	At            *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=at,proto3" json:"at,omitempty"`
+	Payload       []byte                 `protobuf:"bytes,8,opt,name=payload,proto3" json:"payload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -905,11 +906,11 @@ func (x *Record) GetIdempotencyKey() string {
 	return ""
 }
 
-func (x *Record) GetAt() string {
+func (x *Record) GetAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.At
 	}
-	return ""
+	return nil
 }
 
 func (x *Record) GetPayload() []byte {
@@ -1320,7 +1321,7 @@ var File_connector_proto protoreflect.FileDescriptor
 
 const file_connector_proto_rawDesc = "" +
 	"\n" +
-	"\x0fconnector.proto\x12\x16crossdock.connector.v1\"\r\n" +
+	"\x0fconnector.proto\x12\x16crossdock.connector.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
 	"\vSpecRequest\"\xbb\x02\n" +
 	"\fSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -1366,7 +1367,7 @@ const file_connector_proto_rawDesc = "" +
 	"\x06Reject\x12\x1a\n" +
 	"\blocation\x18\x01 \x01(\tR\blocation\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x10\n" +
-	"\x03raw\x18\x03 \x01(\fR\x03raw\"\xd2\x01\n" +
+	"\x03raw\x18\x03 \x01(\fR\x03raw\"\xee\x01\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x16\n" +
@@ -1374,8 +1375,8 @@ const file_connector_proto_rawDesc = "" +
 	"\vexternal_id\x18\x04 \x01(\tR\n" +
 	"externalId\x12\x18\n" +
 	"\aversion\x18\x05 \x01(\x03R\aversion\x12'\n" +
-	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\x12\x0e\n" +
-	"\x02at\x18\a \x01(\tR\x02at\x12\x18\n" +
+	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\x12*\n" +
+	"\x02at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x18\n" +
 	"\apayload\x18\b \x01(\fR\apayload\"K\n" +
 	"\fWriteRequest\x12;\n" +
 	"\bcommands\x18\x01 \x03(\v2\x1f.crossdock.connector.v1.CommandR\bcommands\"t\n" +
@@ -1436,28 +1437,29 @@ func file_connector_proto_rawDescGZIP() []byte {
 var file_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_connector_proto_goTypes = []any{
-	(Status)(0),               // 0: crossdock.connector.v1.Status
-	(Refusal)(0),              // 1: crossdock.connector.v1.Refusal
-	(*SpecRequest)(nil),       // 2: crossdock.connector.v1.SpecRequest
-	(*SpecResponse)(nil),      // 3: crossdock.connector.v1.SpecResponse
-	(*StreamSpec)(nil),        // 4: crossdock.connector.v1.StreamSpec
-	(*RateLimit)(nil),         // 5: crossdock.connector.v1.RateLimit
-	(*ConfigureRequest)(nil),  // 6: crossdock.connector.v1.ConfigureRequest
-	(*ConfigureResponse)(nil), // 7: crossdock.connector.v1.ConfigureResponse
-	(*FieldError)(nil),        // 8: crossdock.connector.v1.FieldError
-	(*CheckRequest)(nil),      // 9: crossdock.connector.v1.CheckRequest
-	(*CheckResponse)(nil),     // 10: crossdock.connector.v1.CheckResponse
-	(*ReadRequest)(nil),       // 11: crossdock.connector.v1.ReadRequest
-	(*ReadBatch)(nil),         // 12: crossdock.connector.v1.ReadBatch
-	(*Reject)(nil),            // 13: crossdock.connector.v1.Reject
-	(*Record)(nil),            // 14: crossdock.connector.v1.Record
-	(*WriteRequest)(nil),      // 15: crossdock.connector.v1.WriteRequest
-	(*Command)(nil),           // 16: crossdock.connector.v1.Command
-	(*WriteResponse)(nil),     // 17: crossdock.connector.v1.WriteResponse
-	(*Result)(nil),            // 18: crossdock.connector.v1.Result
-	(*WebhookRequest)(nil),    // 19: crossdock.connector.v1.WebhookRequest
-	(*Header)(nil),            // 20: crossdock.connector.v1.Header
-	(*WebhookResponse)(nil),   // 21: crossdock.connector.v1.WebhookResponse
+	(Status)(0),                   // 0: crossdock.connector.v1.Status
+	(Refusal)(0),                  // 1: crossdock.connector.v1.Refusal
+	(*SpecRequest)(nil),           // 2: crossdock.connector.v1.SpecRequest
+	(*SpecResponse)(nil),          // 3: crossdock.connector.v1.SpecResponse
+	(*StreamSpec)(nil),            // 4: crossdock.connector.v1.StreamSpec
+	(*RateLimit)(nil),             // 5: crossdock.connector.v1.RateLimit
+	(*ConfigureRequest)(nil),      // 6: crossdock.connector.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),     // 7: crossdock.connector.v1.ConfigureResponse
+	(*FieldError)(nil),            // 8: crossdock.connector.v1.FieldError
+	(*CheckRequest)(nil),          // 9: crossdock.connector.v1.CheckRequest
+	(*CheckResponse)(nil),         // 10: crossdock.connector.v1.CheckResponse
+	(*ReadRequest)(nil),           // 11: crossdock.connector.v1.ReadRequest
+	(*ReadBatch)(nil),             // 12: crossdock.connector.v1.ReadBatch
+	(*Reject)(nil),                // 13: crossdock.connector.v1.Reject
+	(*Record)(nil),                // 14: crossdock.connector.v1.Record
+	(*WriteRequest)(nil),          // 15: crossdock.connector.v1.WriteRequest
+	(*Command)(nil),               // 16: crossdock.connector.v1.Command
+	(*WriteResponse)(nil),         // 17: crossdock.connector.v1.WriteResponse
+	(*Result)(nil),                // 18: crossdock.connector.v1.Result
+	(*WebhookRequest)(nil),        // 19: crossdock.connector.v1.WebhookRequest
+	(*Header)(nil),                // 20: crossdock.connector.v1.Header
+	(*WebhookResponse)(nil),       // 21: crossdock.connector.v1.WebhookResponse
+	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
 }
 var file_connector_proto_depIdxs = []int32{
 	4,  // 0: crossdock.connector.v1.SpecResponse.streams:type_name -> crossdock.connector.v1.StreamSpec
@@ -1465,29 +1467,30 @@ var file_connector_proto_depIdxs = []int32{
 	8,  // 2: crossdock.connector.v1.ConfigureResponse.errors:type_name -> crossdock.connector.v1.FieldError
 	14, // 3: crossdock.connector.v1.ReadBatch.records:type_name -> crossdock.connector.v1.Record
 	13, // 4: crossdock.connector.v1.ReadBatch.rejects:type_name -> crossdock.connector.v1.Reject
-	16, // 5: crossdock.connector.v1.WriteRequest.commands:type_name -> crossdock.connector.v1.Command
-	18, // 6: crossdock.connector.v1.WriteResponse.results:type_name -> crossdock.connector.v1.Result
-	0,  // 7: crossdock.connector.v1.Result.status:type_name -> crossdock.connector.v1.Status
-	20, // 8: crossdock.connector.v1.WebhookRequest.headers:type_name -> crossdock.connector.v1.Header
-	14, // 9: crossdock.connector.v1.WebhookResponse.records:type_name -> crossdock.connector.v1.Record
-	1,  // 10: crossdock.connector.v1.WebhookResponse.refusal:type_name -> crossdock.connector.v1.Refusal
-	2,  // 11: crossdock.connector.v1.Connector.Spec:input_type -> crossdock.connector.v1.SpecRequest
-	6,  // 12: crossdock.connector.v1.Connector.Configure:input_type -> crossdock.connector.v1.ConfigureRequest
-	9,  // 13: crossdock.connector.v1.Connector.Check:input_type -> crossdock.connector.v1.CheckRequest
-	11, // 14: crossdock.connector.v1.Connector.Read:input_type -> crossdock.connector.v1.ReadRequest
-	15, // 15: crossdock.connector.v1.Connector.Write:input_type -> crossdock.connector.v1.WriteRequest
-	19, // 16: crossdock.connector.v1.Connector.Webhook:input_type -> crossdock.connector.v1.WebhookRequest
-	3,  // 17: crossdock.connector.v1.Connector.Spec:output_type -> crossdock.connector.v1.SpecResponse
-	7,  // 18: crossdock.connector.v1.Connector.Configure:output_type -> crossdock.connector.v1.ConfigureResponse
-	10, // 19: crossdock.connector.v1.Connector.Check:output_type -> crossdock.connector.v1.CheckResponse
-	12, // 20: crossdock.connector.v1.Connector.Read:output_type -> crossdock.connector.v1.ReadBatch
-	17, // 21: crossdock.connector.v1.Connector.Write:output_type -> crossdock.connector.v1.WriteResponse
-	21, // 22: crossdock.connector.v1.Connector.Webhook:output_type -> crossdock.connector.v1.WebhookResponse
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	22, // 5: crossdock.connector.v1.Record.at:type_name -> google.protobuf.Timestamp
+	16, // 6: crossdock.connector.v1.WriteRequest.commands:type_name -> crossdock.connector.v1.Command
+	18, // 7: crossdock.connector.v1.WriteResponse.results:type_name -> crossdock.connector.v1.Result
+	0,  // 8: crossdock.connector.v1.Result.status:type_name -> crossdock.connector.v1.Status
+	20, // 9: crossdock.connector.v1.WebhookRequest.headers:type_name -> crossdock.connector.v1.Header
+	14, // 10: crossdock.connector.v1.WebhookResponse.records:type_name -> crossdock.connector.v1.Record
+	1,  // 11: crossdock.connector.v1.WebhookResponse.refusal:type_name -> crossdock.connector.v1.Refusal
+	2,  // 12: crossdock.connector.v1.Connector.Spec:input_type -> crossdock.connector.v1.SpecRequest
+	6,  // 13: crossdock.connector.v1.Connector.Configure:input_type -> crossdock.connector.v1.ConfigureRequest
+	9,  // 14: crossdock.connector.v1.Connector.Check:input_type -> crossdock.connector.v1.CheckRequest
+	11, // 15: crossdock.connector.v1.Connector.Read:input_type -> crossdock.connector.v1.ReadRequest
+	15, // 16: crossdock.connector.v1.Connector.Write:input_type -> crossdock.connector.v1.WriteRequest
+	19, // 17: crossdock.connector.v1.Connector.Webhook:input_type -> crossdock.connector.v1.WebhookRequest
+	3,  // 18: crossdock.connector.v1.Connector.Spec:output_type -> crossdock.connector.v1.SpecResponse
+	7,  // 19: crossdock.connector.v1.Connector.Configure:output_type -> crossdock.connector.v1.ConfigureResponse
+	10, // 20: crossdock.connector.v1.Connector.Check:output_type -> crossdock.connector.v1.CheckResponse
+	12, // 21: crossdock.connector.v1.Connector.Read:output_type -> crossdock.connector.v1.ReadBatch
+	17, // 22: crossdock.connector.v1.Connector.Write:output_type -> crossdock.connector.v1.WriteResponse
+	21, // 23: crossdock.connector.v1.Connector.Webhook:output_type -> crossdock.connector.v1.WebhookResponse
+	18, // [18:24] is the sub-list for method output_type
+	12, // [12:18] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_connector_proto_init() }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/crossdockhq/crossdock/canonical"
 	pb "github.com/crossdockhq/crossdock/plugins/proto"
 )
@@ -47,9 +49,9 @@ func recordsToPB(recs []canonical.Record) []*pb.Record {
 	out := make([]*pb.Record, len(recs))
 	for i := range recs {
 		r := &recs[i]
-		var at string
+		var at *timestamppb.Timestamp
 		if !r.At.IsZero() {
-			at = r.At.UTC().Format(time.RFC3339Nano)
+			at = timestamppb.New(r.At)
 		}
 		out[i] = &pb.Record{
 			Kind: string(r.Kind), Id: r.ID, Source: r.Source, ExternalId: r.ExternalID,
@@ -63,12 +65,11 @@ func recordsFromPB(recs []*pb.Record) ([]canonical.Record, error) {
 	out := make([]canonical.Record, len(recs))
 	for i, r := range recs {
 		var at time.Time
-		if s := r.GetAt(); s != "" {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return nil, fmt.Errorf("record %d: at %q: %w", i, s, err)
+		if ts := r.GetAt(); ts != nil {
+			if err := ts.CheckValid(); err != nil {
+				return nil, fmt.Errorf("record %d: at: %w", i, err)
 			}
-			at = t
+			at = ts.AsTime()
 		}
 		out[i] = canonical.Record{
 			Kind: canonical.Kind(r.GetKind()), ID: r.GetId(), Source: r.GetSource(),

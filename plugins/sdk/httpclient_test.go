@@ -166,3 +166,23 @@ func TestHTTPClient_DebugLogRedactsSecrets(t *testing.T) {
 		t.Errorf("log lost the harmless parts:\n%s", out)
 	}
 }
+
+func TestHTTPClient_RetriesAnAttemptThatTimesOut(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	c := sdk.NewHTTPClient(sdk.HTTPConfig{BaseURL: srv.URL, Timeout: 100 * time.Millisecond, MinBackoff: time.Millisecond})
+	resp, err := c.R(context.Background()).Get("/slow")
+	if err != nil || resp.String() != "ok" || calls.Load() != 2 {
+		t.Errorf("get = %v, %v after %d calls; want ok on the second call", resp, err, calls.Load())
+	}
+}

@@ -22,6 +22,9 @@ const PluginName = "connector"
 // a batch of a few thousand records.
 const MaxMessageBytes = 64 << 20
 
+// windowBytes is the HTTP/2 flow-control window of the plugin connection.
+const windowBytes = 4 << 20
+
 // Handshake is the go-plugin handshake every Crossdock connector answers. The
 // magic cookie is not a secret: it only stops a user from running a connector by
 // hand and wondering why it waits.
@@ -62,13 +65,16 @@ func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc
 
 // GRPCDialOptions are the options the host dials a plugin with.
 func GRPCDialOptions() []grpc.DialOption {
-	return []grpc.DialOption{grpc.WithDefaultCallOptions(
-		grpc.MaxCallRecvMsgSize(MaxMessageBytes),
-		grpc.MaxCallSendMsgSize(MaxMessageBytes),
-	)}
+	return []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
+		// Large batches stream without waiting on HTTP/2 flow control.
+		grpc.WithInitialWindowSize(windowBytes),
+		grpc.WithInitialConnWindowSize(windowBytes),
+	}
 }
 
 func grpcServerFactory(opts []grpc.ServerOption) *grpc.Server {
-	opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(math.MaxInt32))
+	opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(math.MaxInt32),
+		grpc.InitialWindowSize(windowBytes), grpc.InitialConnWindowSize(windowBytes))
 	return grpc.NewServer(opts...)
 }
