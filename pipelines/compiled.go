@@ -77,7 +77,24 @@ func (c *Compiled) Topics() []string {
 // failing step. A record from another connector than From.Connector is
 // skipped: nil, nil.
 func (c *Compiled) Process(base StepContext, in canonical.Record, metadata map[string]string, obs Observer) ([]Output, error) {
-	if c.Connector != "" && in.Source != c.Connector {
+	return c.ProcessRecord(base, NewRecord(in, metadata), obs)
+}
+
+// RewritesPayload reports whether a step of the pipeline rewrites payloads
+// (map): then decoding the payload with the envelope, in one pass
+// (NewDecodedRecord), costs less than decoding it lazily and encoding it again.
+func (c *Compiled) RewritesPayload() bool {
+	for _, s := range c.Steps {
+		if s.Kind == "map" {
+			return true
+		}
+	}
+	return false
+}
+
+// ProcessRecord is Process for a record already wrapped (NewDecodedRecord).
+func (c *Compiled) ProcessRecord(base StepContext, rec *Record, obs Observer) ([]Output, error) {
+	if c.Connector != "" && rec.Source != c.Connector {
 		return nil, nil
 	}
 	if base.Context == nil {
@@ -91,7 +108,7 @@ func (c *Compiled) Process(base StepContext, in canonical.Record, metadata map[s
 	}
 	loggers := c.stepLoggers(base.Logger)
 	base.Pipeline = c.Name
-	recs := []*Record{NewRecord(in, metadata)}
+	recs := []*Record{rec}
 	for i, s := range c.Steps {
 		sc := base
 		sc.Step = s.Name

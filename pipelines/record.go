@@ -25,6 +25,15 @@ func NewRecord(rec canonical.Record, metadata map[string]string) *Record {
 	return &Record{Record: rec, Metadata: metadata}
 }
 
+// NewDecodedRecord wraps an envelope whose payload the caller has already
+// decoded into payload, a pointer to the Go type of rec.Kind (one JSON pass for
+// envelope and payload instead of two). rec.Payload is ignored: the payload is
+// encoded from payload when the record leaves the pipeline.
+func NewDecodedRecord(rec canonical.Record, payload any, metadata map[string]string) *Record {
+	rec.Payload = nil
+	return &Record{Record: rec, Metadata: metadata, payload: payload, dirty: true}
+}
+
 // Payload returns the payload decoded into a pointer to its kind's Go type
 // (*canonical.Order for an order).
 func (r *Record) Payload() (any, error) {

@@ -25,4 +25,25 @@
 //     shop currency; the presentment currency is kept beside them.
 //
 // Its sandbox sub-package is a stateful fake shop for tests and the demo.
+//
+// # Facts relied on
+//
+// From ../../shared/reference/commerce-apis.md §1 (confirmed there): the
+// GraphQL endpoint and X-Shopify-Access-Token; the client-credentials grant;
+// the webhook signature and headers; FulfillmentInput; InventorySetQuantities
+// with compareQuantity; cost limits by plan (restore 100/200/1000 points/s);
+// the throttled body (errors "Throttled", extensions.cost, no data).
+//
+// From shopify.dev and community threads found while building (not in the
+// reference): THROTTLED is errors[].extensions.code with HTTP 200; a query may
+// request at most 1000 points (MAX_COST_EXCEEDED); object 1 / connection 2 +
+// first / mutation 10 / scalar 0; the 401 body "[API] Invalid API key or
+// access token (unrecognized login or wrong password)".
+//
+// Assumed and marked where used: bucket sizes (20 s of restore: Standard
+// 2000); Order.retailLocation for POS orders (2024-07+, replacing
+// physicalLocation); productSet variants taking inventoryItem.sku;
+// 250 quantities per inventorySetQuantities; REST webhook bodies carrying no
+// delivery method, so a local-pickup order's store is read over GraphQL;
+// REST products carrying no gift-card flag.
 package shopify

@@ -3,6 +3,7 @@ package shopify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -18,8 +19,12 @@ import (
 // named ("available", "on_hand", "committed", "incoming", ...). Reads go
 // through location.inventoryLevels; writes through inventorySetQuantities
 // (input {name, reason, referenceDocumentUri, quantities: [{inventoryItemId,
-// locationId, quantity, compareQuantity}]}, at most 250 quantities a call,
-// compare-and-set: COMPARE_QUANTITY_STALE when the stored quantity differs).
+// locationId, quantity, compareQuantity}]}, compare-and-set:
+// COMPARE_QUANTITY_STALE when the stored quantity differs; reference §1 [S6]).
+// The limit of 250 quantities a call is taken from Shopify's input-size
+// error ("The input array size of N is greater than the maximum allowed of
+// 250") and is not in the reference; a smaller real limit would surface as a
+// top-level error, reported as a permanent failure of the batch.
 // API versions from 2026-04 replace compareQuantity with changeFromQuantity
 // and require an @idempotent key; this connector targets 2025-01.
 
@@ -456,7 +461,7 @@ func (c *Connector) setChunk(ctx context.Context, cl *client, chunk []*invCmd) [
 
 // quantityIndex reads i from a userError field ["input","quantities","i",...].
 func quantityIndex(field []string) int {
-	for k := 0; k+2 < len(field)+1 && k+1 < len(field); k++ {
+	for k := 0; k+1 < len(field); k++ {
 		if field[k] == "quantities" {
 			n, err := strconv.Atoi(field[k+1])
 			if err == nil {
@@ -561,6 +566,9 @@ func (c *Connector) readAvailable(ctx context.Context, cl *client, cmds []*invCm
 	return nil
 }
 
+// errNoLevel: the item is not (or no longer) stocked at the location.
+var errNoLevel = errors.New("not stocked")
+
 // fetchLevel reads one level by item and location (inventory_levels/update
 // webhooks carry numeric ids and no SKU).
 func (c *Connector) fetchLevel(ctx context.Context, cl *client, item, location string) (*gLevel, error) {
@@ -576,7 +584,7 @@ func (c *Connector) fetchLevel(ctx context.Context, cl *client, item, location s
 		return nil, err
 	}
 	if out.InventoryItem == nil || out.InventoryItem.InventoryLevel == nil {
-		return nil, fmt.Errorf("shopify: no inventory level for %s at %s", item, location)
+		return nil, fmt.Errorf("shopify: no inventory level for %s at %s: %w", item, location, errNoLevel)
 	}
 	return out.InventoryItem.InventoryLevel, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -144,6 +145,11 @@ func (c *Connector) Webhook(ctx context.Context, headers http.Header, body []byt
 		// The body has no SKU and only "available": read the level so the
 		// record equals what the inventory stream produces.
 		g, err := c.fetchLevel(ctx, cl, item, loc)
+		if errors.Is(err, errNoLevel) {
+			// Disconnected or deleted since: nothing to record, and an error
+			// would only make Shopify redeliver forever.
+			return nil, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("shopify: webhook %s: %w", topic, err)
 		}

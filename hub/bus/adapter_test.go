@@ -2,7 +2,7 @@ package bus
 
 import (
 	"context"
-	"path/filepath"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -29,27 +29,59 @@ import (
 // suite itself: it needs RestartServiceCommand, and an embedded SQLite file
 // has no server to restart.
 func TestSQLiteAdapter_PassesWatermillSuite(t *testing.T) {
-	// One database for the whole suite, as one hub has; each test uses its
-	// own topics.
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "suite.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	logger := watermill.NopLogger{}
-	schema := SQLiteSchema{}
-	offsets := SQLiteOffsetsAdapter{}
-	// The bus's own beginner: transactions and autocommit publishes queue
-	// for the one SQLite write lock in FIFO order (see writeLock).
-	db2 := beginner{db: db.DB, lock: newWriteLock()}
-
-	constructor := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
-		pub, err := wsql.NewPublisher(db2, wsql.PublisherConfig{SchemaAdapter: schema, AutoInitializeSchema: true}, logger)
+	// One database file per suite test (the constructor is called several
+	// times per test, e.g. for multiplied subscribers, and they must share
+	// it): a test that deliberately leaves a delivery unread holds the write
+	// lock meanwhile, and must not stall the tests running beside it.
+	var mu sync.Mutex
+	dbs := map[string]*store.DB{}
+	dir := t.TempDir()
+	dbFor := func(t *testing.T) *store.DB {
+		mu.Lock()
+		defer mu.Unlock()
+		if db, ok := dbs[t.Name()]; ok {
+			return db
+		}
+		db, err := store.Open(context.Background(), fmt.Sprintf("sqlite:%s/%d.db", dir, len(dbs)))
 		if err != nil {
 			t.Fatal(err)
 		}
+		dbs[t.Name()] = db
+		return db
+	}
+	t.Cleanup(func() {
+		for _, db := range dbs {
+			db.Close()
+		}
+	})
+	logger := watermill.NopLogger{}
+	schema := SQLiteSchema{}
+	offsets := SQLiteOffsetsAdapter{}
+
+	constructor := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
+		db := dbFor(t)
+		// The bus's own beginner: transactions queue for the one SQLite write
+		// lock in FIFO order (see writeLock).
+		db2 := beginner{db: db.DB, lock: lockFor(db)}
+		// Publishing creates the topic's offsets table with its messages
+		// table, as the bus does (Bus.ensureTopic): a subscriber created later
+		// then needs no DDL, which could otherwise wait on the write lock held
+		// by another subscription of the same test whose delivery the test
+		// reads only later (TestTopic does exactly that).
+		pub, err := wsql.NewPublisher(db2, wsql.PublisherConfig{SchemaAdapter: schemaWithOffsets{schema, offsets}, AutoInitializeSchema: true}, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A short ack deadline: while a delivery waits for a reader, its
+		// subscription holds the write lock, and several suite tests read
+		// their subscriptions one after another (TestTopic subscribes to two
+		// topics, then reads the first; if the second subscription won the
+		// lock it would block the first until the deadline gives its
+		// unread message up for redelivery).
+		ackDeadline := 2 * time.Second
 		sub, err := wsql.NewSubscriber(db2, wsql.SubscriberConfig{
 			ConsumerGroup:    group,
+			AckDeadline:      &ackDeadline,
 			PollInterval:     5 * time.Millisecond,
 			ResendInterval:   5 * time.Millisecond,
 			RetryInterval:    10 * time.Millisecond,
@@ -161,4 +193,38 @@ func (s *closeWaitingSubscriber) Close() error {
 	err := s.Subscriber.Close()
 	s.wg.Wait()
 	return err
+}
+
+// lockFor gives every beginner on one database the same write lock, as the
+// one Bus on a database has.
+var (
+	locksMu sync.Mutex
+	locks   = map[*store.DB]writeLock{}
+)
+
+func lockFor(db *store.DB) writeLock {
+	locksMu.Lock()
+	defer locksMu.Unlock()
+	if l, ok := locks[db]; ok {
+		return l
+	}
+	l := newWriteLock()
+	locks[db] = l
+	return l
+}
+
+// schemaWithOffsets creates a topic's offsets table along with its messages
+// table when the publisher initialises the topic.
+type schemaWithOffsets struct {
+	SQLiteSchema
+	offsets SQLiteOffsetsAdapter
+}
+
+func (s schemaWithOffsets) SchemaInitializingQueries(p wsql.SchemaInitializingQueriesParams) ([]wsql.Query, error) {
+	qs, err := s.SQLiteSchema.SchemaInitializingQueries(p)
+	if err != nil {
+		return nil, err
+	}
+	oq, err := s.offsets.SchemaInitializingQueries(wsql.OffsetsSchemaInitializingQueriesParams{Topic: p.Topic})
+	return append(qs, oq...), err
 }

@@ -251,12 +251,22 @@ func (b *Bus) Handle(name, topic string, h Handler, opts ...HandlerOption) error
 // Run runs the handlers until ctx is done or Close is called; it returns
 // once they have stopped.
 func (b *Bus) Run(ctx context.Context) error {
-	b.mu.Lock()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	b.runCtx = ctx
-	b.mu.Unlock()
 	go func() {
+		select {
+		case <-b.router.Running():
+			// From now on Handle starts new handlers itself; start any
+			// registered between the router's start and this point.
+			b.mu.Lock()
+			b.runCtx = ctx
+			err := b.router.RunHandlers(ctx)
+			b.mu.Unlock()
+			if err != nil {
+				b.logger.Error("bus: start handlers", "err", err)
+			}
+		case <-ctx.Done():
+		}
 		<-ctx.Done()
 		_ = b.router.Close()
 	}()

@@ -75,6 +75,24 @@ func run(t testing.TB, b *Bus) {
 	})
 }
 
+// drained waits until every handler has committed every message of its
+// topic (a handled message's effects commit with its batch, a moment later).
+func drained(t testing.TB, b *Bus) {
+	t.Helper()
+	waitFor(t, "all handlers to commit", func() bool {
+		lags, err := b.Lag(context.Background())
+		if err != nil {
+			return false
+		}
+		for _, l := range lags {
+			if l.Messages > 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -200,6 +218,7 @@ func TestHandler_ConsumesInPublishOrder(t *testing.T) {
 		}
 	}
 	waitFor(t, "all messages", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= n })
+	drained(t, b)
 	mu.Lock()
 	defer mu.Unlock()
 	if strings.Join(seen, ",") != strings.Join(want, ",") {
@@ -252,6 +271,7 @@ func TestDeadLetter_AfterRetriesRecordsReasonPipelineStepAndMessage(t *testing.T
 				t.Fatal(err)
 			}
 			waitFor(t, "the next message", okSeen.Load)
+			drained(t, b)
 			if got := attempts.Load(); got != tt.wantAttempts {
 				t.Errorf("attempts = %d, want %d", got, tt.wantAttempts)
 			}
@@ -383,6 +403,7 @@ func TestHandler_PanicIsRecoveredRolledBackAndDeadLettered(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the next message", next.Load)
+	drained(t, b)
 	dls, err := b.DeadLetters().List(context.Background(), Filter{})
 	if err != nil || len(dls) != 1 {
 		t.Fatalf("dead letters = %v, %v; want 1", dls, err)
@@ -416,6 +437,7 @@ func TestHandler_TimeoutCancelsContextAndDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the next message", next.Load)
+	drained(t, b)
 	dls, err := b.DeadLetters().List(context.Background(), Filter{Handler: "slow"})
 	if err != nil || len(dls) != 1 || !strings.Contains(dls[0].Reason, "deadline exceeded") {
 		t.Fatalf("dead letters = %+v, %v; want one for the deadline", dls, err)
@@ -462,6 +484,7 @@ func TestCorrelationID_CarriedFromIngressToEgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "egress", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 4 })
+	drained(t, b)
 	want := map[string]string{"a": "corr-42", "audit a": "corr-42", "b": withoutID.UUID, "audit b": withoutID.UUID}
 	mu.Lock()
 	defer mu.Unlock()
@@ -666,4 +689,25 @@ func TestHandle_RefusesBadNamesAndDuplicates(t *testing.T) {
 			t.Errorf("Handle(%q, %q) = %v, want error mentioning %q", tc.name, tc.topic, err, tc.want)
 		}
 	}
+}
+
+// TestHandle_AfterRunStartsTheHandler: a handler registered on a running bus
+// consumes its topic from the start.
+func TestHandle_AfterRunStartsTheHandler(t *testing.T) {
+	b := newBus(t, openSQLite(t), testConfig())
+	if err := b.Handle("first", "a", func(context.Context, *sql.Tx, *message.Message) ([]Out, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	run(t, b)
+	if err := b.Publish(context.Background(), "late", msg("x")); err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int32
+	if err := b.Handle("late-reader", "late", func(context.Context, *sql.Tx, *message.Message) ([]Out, error) {
+		got.Add(1)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the late handler", func() bool { return got.Load() == 1 })
 }

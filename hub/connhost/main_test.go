@@ -155,8 +155,9 @@ func (c *seqConnector) Read(ctx context.Context, stream string, cursor []byte, e
 }
 
 func numberRecord(i int) canonical.Record {
-	p, _ := json.Marshal(canonical.InventoryCount{SKU: fmt.Sprintf("N-%d", i), LocationID: "L", OnHand: int64(i)})
-	return canonical.Record{Kind: canonical.KindInventoryCount, ExternalID: strconv.Itoa(i), Version: 1, IdempotencyKey: "n-" + strconv.Itoa(i), Payload: p}
+	at := time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC)
+	p, _ := json.Marshal(canonical.InventoryCount{SKU: fmt.Sprintf("N-%d", i), LocationID: "L", OnHand: int64(i), At: at})
+	return canonical.Record{Kind: canonical.KindInventoryCount, ExternalID: strconv.Itoa(i), Version: 1, IdempotencyKey: "n-" + strconv.Itoa(i), At: at, Payload: p}
 }
 
 // Webhook accepts X-Sig: good; "bad" is unauthorized; anything else malformed.

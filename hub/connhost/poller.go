@@ -2,6 +2,7 @@ package connhost
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,49 +93,76 @@ func (h *Host) Poll(ctx context.Context, name, stream string) (int, error) {
 
 // commitBatch publishes a batch and stores its cursor in one transaction.
 func (h *Host) commitBatch(ctx context.Context, name, stream string, b sdk.Batch) error {
-	tx, err := h.cfg.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	byTopic, order, err := recordMessages(name, b.Records)
+	recs, rejects := screen(name, b.Records, b.Rejects)
+	byTopic, order, err := recordMessages(name, recs)
 	if err != nil {
 		return err
 	}
-	for _, topic := range order {
-		if err := h.cfg.Publisher.PublishTx(ctx, tx, topic, byTopic[topic]...); err != nil {
-			return fmt.Errorf("publish to %s: %w", topic, err)
+	err = h.inTx(ctx, func(tx *sql.Tx) error {
+		for _, topic := range order {
+			if err := h.cfg.Publisher.PublishTx(ctx, tx, topic, byTopic[topic]...); err != nil {
+				return fmt.Errorf("publish to %s: %w", topic, err)
+			}
 		}
-	}
-	if len(b.Rejects) > 0 {
-		msgs := make([]*message.Message, len(b.Rejects))
-		for i, rj := range b.Rejects {
-			payload, _ := json.Marshal(rj)
-			m := message.NewMessage(watermill.NewUUID(), payload)
-			m.Metadata.Set("source", name)
-			m.Metadata.Set("stream", stream)
-			m.Metadata.Set("location", rj.Location)
-			m.Metadata.Set("reason", rj.Message)
-			msgs[i] = m
-			h.log.Warn("connector rejected a source row", "connector", name, "stream", stream, "location", rj.Location, "reason", rj.Message)
+		if len(rejects) > 0 {
+			if err := h.publishRejects(ctx, tx, name, stream, rejects); err != nil {
+				return err
+			}
 		}
-		if err := h.cfg.Publisher.PublishTx(ctx, tx, RejectTopic, msgs...); err != nil {
-			return fmt.Errorf("publish rejects: %w", err)
+		if len(b.Cursor) > 0 {
+			return saveCursor(ctx, tx, h.cfg.DB.Dialect, name, stream, b.Cursor)
 		}
-	}
-	if len(b.Cursor) > 0 {
-		if err := saveCursor(ctx, tx, h.cfg.DB.Dialect, name, stream, b.Cursor); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("commit batch: %w", err)
 	}
-	h.metrics.records.WithLabelValues(name, stream).Add(float64(len(b.Records)))
-	if len(b.Rejects) > 0 {
-		h.metrics.rejects.WithLabelValues(name, stream).Add(float64(len(b.Rejects)))
+	h.metrics.records.WithLabelValues(name, stream).Add(float64(len(recs)))
+	if len(rejects) > 0 {
+		h.metrics.rejects.WithLabelValues(name, stream).Add(float64(len(rejects)))
 	}
 	return nil
+}
+
+// publishRejects puts what a connector or the screen refused on RejectTopic.
+func (h *Host) publishRejects(ctx context.Context, tx *sql.Tx, name, stream string, rejects []sdk.Reject) error {
+	msgs := make([]*message.Message, len(rejects))
+	for i, rj := range rejects {
+		payload, err := json.Marshal(rj)
+		if err != nil {
+			return fmt.Errorf("encode reject: %w", err)
+		}
+		m := message.NewMessage(watermill.NewUUID(), payload)
+		m.Metadata.Set("source", name)
+		m.Metadata.Set("stream", stream)
+		m.Metadata.Set("location", rj.Location)
+		m.Metadata.Set("reason", rj.Message)
+		msgs[i] = m
+		h.log.Warn("record refused", "connector", name, "stream", stream, "location", rj.Location, "reason", rj.Message)
+	}
+	if err := h.cfg.Publisher.PublishTx(ctx, tx, RejectTopic, msgs...); err != nil {
+		return fmt.Errorf("publish rejects: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, through the publisher's own when it has one
+// (the bus queues the hub's SQLite writers in-process).
+func (h *Host) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if p, ok := h.cfg.Publisher.(interface {
+		InTx(context.Context, func(*sql.Tx) error) error
+	}); ok {
+		return p.InTx(ctx, fn)
+	}
+	tx, err := h.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Topic returns the bus topic records of a kind go to: "<kind>.in".

@@ -2,6 +2,7 @@ package connhost
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,12 +68,23 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "connector unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	if err := h.publish(r.Context(), name, recs); err != nil {
+	rejects, err := h.publish(r.Context(), name, recs)
+	if err != nil {
 		h.log.Error("webhook records not published", "connector", name, "error", err)
 		http.Error(w, "could not store the delivery", http.StatusInternalServerError)
 		return
 	}
-	h.metrics.records.WithLabelValues(name, "webhook").Add(float64(len(recs)))
+	h.metrics.records.WithLabelValues(name, "webhook").Add(float64(len(recs) - len(rejects)))
+	if len(rejects) > 0 {
+		// Valid records of the delivery are kept; the refused ones are named
+		// (never echoed) in the audit log and the answer.
+		msgs := make([]string, len(rejects))
+		for i, rj := range rejects {
+			msgs[i] = rj.Location + ": " + rj.Message
+		}
+		h.refuse(r.Context(), w, name, "invalid", strings.Join(msgs, "; "), r.RemoteAddr, http.StatusUnprocessableEntity)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, "accepted %d records\n", len(recs))
 }
@@ -86,29 +98,31 @@ func (h *Host) refuse(ctx context.Context, w http.ResponseWriter, name, reason, 
 	http.Error(w, reason, code)
 }
 
-// publish puts webhook records on the bus in one transaction.
-func (h *Host) publish(ctx context.Context, name string, recs []canonical.Record) error {
+// publish puts a webhook's valid records on the bus in one transaction, with
+// the ones the screen refused on RejectTopic; it returns the refused ones.
+func (h *Host) publish(ctx context.Context, name string, recs []canonical.Record) ([]sdk.Reject, error) {
 	if len(recs) == 0 {
-		return nil
+		return nil, nil
 	}
 	if h.cfg.DB == nil || h.cfg.Publisher == nil {
-		return errors.New("connhost: publishing needs DB and Publisher")
+		return nil, errors.New("connhost: publishing needs DB and Publisher")
 	}
-	tx, err := h.cfg.DB.BeginTx(ctx, nil)
+	ok, rejects := screen(name, recs, nil)
+	byTopic, order, err := recordMessages(name, ok)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	byTopic, order, err := recordMessages(name, recs)
-	if err != nil {
-		return err
-	}
-	for _, t := range order {
-		if err := h.cfg.Publisher.PublishTx(ctx, tx, t, byTopic[t]...); err != nil {
-			return err
+	return rejects, h.inTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range order {
+			if err := h.cfg.Publisher.PublishTx(ctx, tx, t, byTopic[t]...); err != nil {
+				return err
+			}
 		}
-	}
-	return tx.Commit()
+		if len(rejects) > 0 {
+			return h.publishRejects(ctx, tx, name, "webhook", rejects)
+		}
+		return nil
+	})
 }
 
 // StatusHandler serves GET /connectors/status: Status as JSON, for

@@ -147,10 +147,27 @@ func (e *Engine) runJanitor(ctx context.Context) {
 // Handler returns the bus handler that runs pipeline c on one message.
 func (e *Engine) Handler(c *pipelines.Compiled) bus.Handler {
 	dialect := string(e.db.Dialect)
+	var one *oneDecoder
+	if c.RewritesPayload() {
+		one, _ = newOneDecoder(c.Kind)
+	}
 	return func(ctx context.Context, tx *sql.Tx, msg *message.Message) ([]bus.Out, error) {
-		var rec canonical.Record
-		if err := json.Unmarshal(msg.Payload, &rec); err != nil {
-			return nil, bus.Permanent(&bus.StepError{Pipeline: c.Name, Step: "from", Err: fmt.Errorf("decode record: %w", err)})
+		var rec *pipelines.Record
+		if one != nil {
+			r, ok, err := one.decode(msg.Payload, msg.Metadata)
+			if err != nil {
+				return nil, bus.Permanent(&bus.StepError{Pipeline: c.Name, Step: "from", Err: err})
+			}
+			if ok {
+				rec = r
+			}
+		}
+		if rec == nil {
+			var env canonical.Record
+			if err := json.Unmarshal(msg.Payload, &env); err != nil {
+				return nil, bus.Permanent(&bus.StepError{Pipeline: c.Name, Step: "from", Err: fmt.Errorf("decode record: %w", err)})
+			}
+			rec = pipelines.NewRecord(env, msg.Metadata)
 		}
 		if e.metrics != nil {
 			e.metrics.in.WithLabelValues(c.Name).Inc()
@@ -167,7 +184,7 @@ func (e *Engine) Handler(c *pipelines.Compiled) bus.Handler {
 		if e.metrics != nil {
 			obs = e.metrics
 		}
-		outs, err := c.Process(base, rec, msg.Metadata, obs)
+		outs, err := c.ProcessRecord(base, rec, obs)
 		if err != nil {
 			if e.metrics != nil {
 				step := "?"

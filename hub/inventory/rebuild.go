@@ -11,9 +11,12 @@ import (
 type Drift struct {
 	SKU        string `json:"sku"`
 	LocationID string `json:"location_id"` // "" for the network-wide reserved figure
-	Field      string `json:"field"`       // on_hand, reserved or network_reserved
-	Live       int64  `json:"live"`
-	Rebuilt    int64  `json:"rebuilt"`
+	Field      string `json:"field"`       // on_hand, reserved, network_reserved or network_atp
+	// Scope names the location selection of a network_atp aggregate ("" is
+	// every active location; else a channel's {"l","g","x"} selection).
+	Scope   string `json:"scope,omitempty"`
+	Live    int64  `json:"live"`
+	Rebuilt int64  `json:"rebuilt"`
 }
 
 // Rebuild recomputes every level from the ledger (on hand = sum of movements)
@@ -98,6 +101,12 @@ func (s *Service) Rebuild(ctx context.Context, tx store.DBTX) ([]Drift, error) {
 		if _, err := s.refreshSafetyNoSync(ctx, tx, sku); err != nil {
 			return nil, err
 		}
+		// The network aggregates follow the rebuilt levels.
+		d, err := s.recomputeAggs(ctx, tx, sku)
+		if err != nil {
+			return nil, err
+		}
+		drifts = append(drifts, d...)
 	}
 	return drifts, nil
 }

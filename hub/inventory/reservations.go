@@ -59,58 +59,52 @@ func (s *Service) Reserve(ctx context.Context, tx store.DBTX, req ReserveRequest
 		return Reservation{}, nil, invalid("reservation needs an order, a sku and a positive quantity")
 	}
 	now := s.now()
-	nr, err := s.lockSKU(ctx, tx, req.SKU)
+	nowS := store.FormatTime(now)
+	a, err := s.lockAggs(ctx, tx, req.SKU, req.LocationID)
 	if err != nil {
 		return Reservation{}, nil, err
 	}
-	if n, err := s.expireSKU(ctx, tx, req.SKU, now); err != nil {
+	if _, err := s.expireSKU(ctx, tx, a, req.SKU, now); err != nil {
 		return Reservation{}, nil, err
-	} else if n > 0 {
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT network_reserved FROM inventory_skus WHERE sku = ?`), req.SKU).Scan(&nr); err != nil {
-			return Reservation{}, nil, fmt.Errorf("reserve %s: %w", req.SKU, err)
-		}
 	}
 	// Units free across the network once network-wide promises are honoured;
 	// with none outstanding a location's own ATP is the only limit.
 	networkFree := int64(math.MaxInt64)
-	if req.LocationID == "" || nr > 0 {
-		sum, err := s.servingATP(ctx, tx, req.SKU, ChannelBuffer{})
+	if req.LocationID == "" || a.nr > 0 {
+		sum, err := s.scopeATP(ctx, tx, a, req.SKU, "")
 		if err != nil {
 			return Reservation{}, nil, err
 		}
-		networkFree = max(sum-nr, 0)
+		networkFree = max(sum-a.nr, 0)
 	}
 	if req.LocationID == "" {
 		if networkFree < req.Quantity {
 			return Reservation{}, nil, &InsufficientStockError{SKU: req.SKU, Requested: req.Quantity, Available: networkFree}
 		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE inventory_skus SET network_reserved = network_reserved + ? WHERE sku = ? AND network_reserved = ?`),
-			req.Quantity, req.SKU, nr)
+			req.Quantity, req.SKU, a.nr)
 		if err != nil {
 			return Reservation{}, nil, fmt.Errorf("reserve %s: %w", req.SKU, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Reservation{}, nil, &store.ConflictError{Entity: "inventory_sku", ID: req.SKU}
 		}
+		a.nr += req.Quantity
 	} else {
-		lvl, err := s.Level(ctx, tx, req.SKU, req.LocationID)
-		if err != nil {
-			return Reservation{}, nil, err
+		ok := false
+		if networkFree >= req.Quantity {
+			// The conditional UPDATE is the check: it changes the row only
+			// if on hand - reserved - safety stock covers the quantity.
+			if ok, err = s.changeLevel(ctx, tx, a, req.SKU, req.LocationID, 0, req.Quantity, nowS, true, req.Quantity); err != nil {
+				return Reservation{}, nil, fmt.Errorf("reserve %s at %s: %w", req.SKU, req.LocationID, err)
+			}
 		}
-		locATP := lvl.ATP
-		avail := min(locATP, networkFree)
-		if avail < req.Quantity {
-			return Reservation{}, nil, &InsufficientStockError{SKU: req.SKU, LocationID: req.LocationID, Requested: req.Quantity, Available: avail}
-		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE inventory_levels SET reserved = reserved + ?, version = version + 1, updated_at = ?
-			WHERE sku = ? AND location_id = ? AND on_hand - reserved - safety_stock >= ?`),
-			req.Quantity, store.FormatTime(now), req.SKU, req.LocationID, req.Quantity)
-		if err != nil {
-			return Reservation{}, nil, fmt.Errorf("reserve %s at %s: %w", req.SKU, req.LocationID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			l, _ := s.Level(ctx, tx, req.SKU, req.LocationID)
-			return Reservation{}, nil, &InsufficientStockError{SKU: req.SKU, LocationID: req.LocationID, Requested: req.Quantity, Available: l.ATP}
+		if !ok {
+			l, err := s.Level(ctx, tx, req.SKU, req.LocationID)
+			if err != nil {
+				return Reservation{}, nil, err
+			}
+			return Reservation{}, nil, &InsufficientStockError{SKU: req.SKU, LocationID: req.LocationID, Requested: req.Quantity, Available: min(l.ATP, networkFree)}
 		}
 	}
 	r := Reservation{ID: store.NewID(), OrderID: req.OrderID, LineID: req.LineID, SKU: req.SKU, LocationID: req.LocationID,
@@ -125,10 +119,10 @@ func (s *Service) Reserve(ctx context.Context, tx store.DBTX, req ReserveRequest
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO reservations (id, order_id, line_id, sku, location_id, quantity, status, expires_at, created_at, updated_at, version)
 		VALUES (?,?,?,?,?,?,?,?,?,?,1)`), r.ID, r.OrderID, r.LineID, r.SKU, r.LocationID, r.Quantity, r.Status, exp,
-		store.FormatTime(now), store.FormatTime(now)); err != nil {
+		nowS, nowS); err != nil {
 		return Reservation{}, nil, fmt.Errorf("store reservation: %w", err)
 	}
-	cmds, err := s.Sync(ctx, tx, req.SKU)
+	cmds, err := s.syncWith(ctx, tx, a, req.SKU, "")
 	return r, cmds, err
 }
 
@@ -184,8 +178,9 @@ func (s *Service) OrderReservations(ctx context.Context, db store.DBTX, orderID 
 	return s.queryReservations(ctx, db, `order_id = ?`, orderID)
 }
 
-// unreserve ends an active reservation with a status, giving its units back.
-func (s *Service) unreserve(ctx context.Context, tx store.DBTX, r Reservation, status string) error {
+// unreserve ends an active reservation with a status, giving its units back;
+// the caller holds the SKU's lock (a).
+func (s *Service) unreserve(ctx context.Context, tx store.DBTX, a *aggs, r Reservation, status string) error {
 	now := store.FormatTime(s.now())
 	res, err := tx.ExecContext(ctx, s.q(`UPDATE reservations SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND status = ?`),
 		status, now, r.ID, r.Version, StatusActive)
@@ -197,9 +192,9 @@ func (s *Service) unreserve(ctx context.Context, tx store.DBTX, r Reservation, s
 	}
 	if r.LocationID == "" {
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE inventory_skus SET network_reserved = network_reserved - ? WHERE sku = ?`), r.Quantity, r.SKU)
+		a.nr -= r.Quantity
 	} else {
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE inventory_levels SET reserved = reserved - ?, version = version + 1, updated_at = ? WHERE sku = ? AND location_id = ?`),
-			r.Quantity, now, r.SKU, r.LocationID)
+		_, err = s.changeLevel(ctx, tx, a, r.SKU, r.LocationID, 0, -r.Quantity, now, false, 0)
 	}
 	if err != nil {
 		return fmt.Errorf("give back reservation %s: %w", r.ID, err)
@@ -207,13 +202,13 @@ func (s *Service) unreserve(ctx context.Context, tx store.DBTX, r Reservation, s
 	return nil
 }
 
-func (s *Service) expireSKU(ctx context.Context, tx store.DBTX, sku string, now time.Time) (int, error) {
+func (s *Service) expireSKU(ctx context.Context, tx store.DBTX, a *aggs, sku string, now time.Time) (int, error) {
 	due, err := s.queryReservations(ctx, tx, `sku = ? AND status = ? AND expires_at IS NOT NULL AND expires_at <= ?`, sku, StatusActive, store.FormatTime(now))
 	if err != nil {
 		return 0, err
 	}
 	for _, r := range due {
-		if err := s.unreserve(ctx, tx, r, StatusExpired); err != nil {
+		if err := s.unreserve(ctx, tx, a, r, StatusExpired); err != nil {
 			return 0, err
 		}
 	}
@@ -230,13 +225,14 @@ func (s *Service) Release(ctx context.Context, tx store.DBTX, id string) ([]Comm
 	if r.Status != StatusActive {
 		return nil, nil
 	}
-	if _, err := s.lockSKU(ctx, tx, r.SKU); err != nil {
+	a, err := s.lockAggs(ctx, tx, r.SKU, r.LocationID)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.unreserve(ctx, tx, r, StatusReleased); err != nil {
+	if err := s.unreserve(ctx, tx, a, r, StatusReleased); err != nil {
 		return nil, err
 	}
-	return s.Sync(ctx, tx, r.SKU)
+	return s.syncWith(ctx, tx, a, r.SKU, "")
 }
 
 // ReleaseOrder releases an order's active reservations; with lineID set, only
@@ -272,26 +268,35 @@ func (s *Service) Assign(ctx context.Context, tx store.DBTX, id, locationID stri
 	if r.Status != StatusActive || r.LocationID != "" || locationID == "" {
 		return r, nil, invalid("reservation %s is not an active network-wide reservation", id)
 	}
-	if _, err := s.lockSKU(ctx, tx, r.SKU); err != nil {
-		return r, nil, err
+	return s.assign(ctx, tx, nil, r, locationID)
+}
+
+// assign is Assign of a read reservation; a is the SKU's lock if already held.
+func (s *Service) assign(ctx context.Context, tx store.DBTX, a *aggs, r Reservation, locationID string) (Reservation, []Command, error) {
+	id := r.ID
+	var err error
+	if a == nil {
+		if a, err = s.lockAggs(ctx, tx, r.SKU, locationID); err != nil {
+			return r, nil, err
+		}
 	}
 	if err := s.ensureLevel(ctx, tx, r.SKU, locationID); err != nil {
 		return r, nil, err
 	}
 	now := store.FormatTime(s.now())
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE inventory_levels SET reserved = reserved + ?, version = version + 1, updated_at = ?
-		WHERE sku = ? AND location_id = ? AND on_hand - reserved - safety_stock >= ?`), r.Quantity, now, r.SKU, locationID, r.Quantity)
+	ok, err := s.changeLevel(ctx, tx, a, r.SKU, locationID, 0, r.Quantity, now, true, r.Quantity)
 	if err != nil {
 		return r, nil, fmt.Errorf("assign reservation %s: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !ok {
 		l, _ := s.Level(ctx, tx, r.SKU, locationID)
 		return r, nil, &InsufficientStockError{SKU: r.SKU, LocationID: locationID, Requested: r.Quantity, Available: l.ATP}
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE inventory_skus SET network_reserved = network_reserved - ? WHERE sku = ?`), r.Quantity, r.SKU); err != nil {
 		return r, nil, fmt.Errorf("assign reservation %s: %w", id, err)
 	}
-	res, err = tx.ExecContext(ctx, s.q(`UPDATE reservations SET location_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`),
+	a.nr -= r.Quantity
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE reservations SET location_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`),
 		locationID, now, id, r.Version)
 	if err != nil {
 		return r, nil, fmt.Errorf("assign reservation %s: %w", id, err)
@@ -300,7 +305,7 @@ func (s *Service) Assign(ctx context.Context, tx store.DBTX, id, locationID stri
 		return r, nil, &store.ConflictError{Entity: "reservation", ID: id, Expected: r.Version}
 	}
 	r.LocationID, r.Version = locationID, r.Version+1
-	cmds, err := s.Sync(ctx, tx, r.SKU)
+	cmds, err := s.syncWith(ctx, tx, a, r.SKU, "")
 	return r, cmds, err
 }
 
@@ -316,16 +321,24 @@ func (s *Service) Consume(ctx context.Context, tx store.DBTX, id string, qty int
 	if r.Status != StatusActive {
 		return nil, invalid("reservation %s is %s, not active", id, r.Status)
 	}
+	if r.LocationID == "" && locationID == "" {
+		return nil, invalid("reservation %s is not an active network-wide reservation", id)
+	}
+	loc := r.LocationID
+	if loc == "" {
+		loc = locationID
+	}
+	a, err := s.lockAggs(ctx, tx, r.SKU, loc)
+	if err != nil {
+		return nil, err
+	}
 	if r.LocationID == "" {
-		if r, _, err = s.Assign(ctx, tx, id, locationID); err != nil {
+		if r, _, err = s.assign(ctx, tx, a, r, locationID); err != nil {
 			return nil, err
 		}
 	}
 	if qty <= 0 || qty > r.Quantity {
 		qty = r.Quantity
-	}
-	if _, err := s.lockSKU(ctx, tx, r.SKU); err != nil {
-		return nil, err
 	}
 	now := store.FormatTime(s.now())
 	status := StatusActive
@@ -346,12 +359,14 @@ func (s *Service) Consume(ctx context.Context, tx store.DBTX, id string, qty int
 			return nil, fmt.Errorf("consume reservation %s: %w", id, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE inventory_levels SET reserved = reserved - ?, version = version + 1, updated_at = ? WHERE sku = ? AND location_id = ?`),
-		qty, now, r.SKU, r.LocationID); err != nil {
+	if _, err := s.changeLevel(ctx, tx, a, r.SKU, r.LocationID, 0, -qty, now, false, 0); err != nil {
 		return nil, fmt.Errorf("consume reservation %s: %w", id, err)
 	}
-	return s.Record(ctx, tx, canonical.InventoryMovement{SKU: r.SKU, LocationID: r.LocationID, Delta: -qty, Reason: canonical.MoveSale,
-		Source: source, Reference: r.OrderID})
+	if err := s.record(ctx, tx, a, canonical.InventoryMovement{SKU: r.SKU, LocationID: r.LocationID, Delta: -qty, Reason: canonical.MoveSale,
+		Source: source, Reference: r.OrderID}); err != nil {
+		return nil, err
+	}
+	return s.syncWith(ctx, tx, a, r.SKU, "")
 }
 
 // Expire ends every active reservation whose expiry has passed, giving its
@@ -362,19 +377,24 @@ func (s *Service) Expire(ctx context.Context, tx store.DBTX) (int, []Command, er
 	if err != nil {
 		return 0, nil, err
 	}
-	skus := map[string]bool{}
+	locked := map[string]*aggs{}
+	var skus []string
 	for _, r := range due {
-		if _, err := s.lockSKU(ctx, tx, r.SKU); err != nil {
+		a := locked[r.SKU]
+		if a == nil {
+			if a, err = s.lockAggs(ctx, tx, r.SKU, r.LocationID); err != nil {
+				return 0, nil, err
+			}
+			locked[r.SKU] = a
+			skus = append(skus, r.SKU)
+		}
+		if err := s.unreserve(ctx, tx, a, r, StatusExpired); err != nil {
 			return 0, nil, err
 		}
-		if err := s.unreserve(ctx, tx, r, StatusExpired); err != nil {
-			return 0, nil, err
-		}
-		skus[r.SKU] = true
 	}
 	var cmds []Command
-	for sku := range skus {
-		c, err := s.Sync(ctx, tx, sku)
+	for _, sku := range skus {
+		c, err := s.syncWith(ctx, tx, locked[sku], sku, "")
 		if err != nil {
 			return 0, nil, err
 		}

@@ -117,10 +117,15 @@ func (s *Service) ClearSafetyStock(ctx context.Context, tx store.DBTX, sku, loc 
 
 // refreshSafety recomputes a SKU's safety stock at each of its locations.
 func (s *Service) refreshSafety(ctx context.Context, tx store.DBTX, sku string) ([]Command, error) {
+	a, err := s.lockAggs(ctx, tx, sku, "")
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.levels(ctx, tx, sku)
 	if err != nil {
 		return nil, err
 	}
+	deltas := map[string]int64{}
 	for _, r := range rows {
 		q, err := s.effectiveSafety(ctx, tx, sku, r.LocationID)
 		if err != nil {
@@ -133,8 +138,22 @@ func (s *Service) refreshSafety(ctx context.Context, tx store.DBTX, sku string) 
 			q, store.FormatTime(s.now()), sku, r.LocationID); err != nil {
 			return nil, fmt.Errorf("set safety stock %s at %s: %w", sku, r.LocationID, err)
 		}
+		if d := clampATP(r.OnHand, r.Reserved, q) - clampATP(r.OnHand, r.Reserved, r.SafetyStock); d != 0 {
+			for scope := range a.rows {
+				b, err := scopeBuffer(scope)
+				if err != nil {
+					return nil, err
+				}
+				if b.serves(r) {
+					deltas[scope] += d
+				}
+			}
+		}
 	}
-	return s.Sync(ctx, tx, sku)
+	if err := a.addScoped(ctx, s, tx, deltas); err != nil {
+		return nil, err
+	}
+	return s.syncWith(ctx, tx, a, sku, "")
 }
 
 // ApplyConfig recomputes safety stock and channel figures of every SKU, as

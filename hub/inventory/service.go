@@ -44,6 +44,10 @@ type Service struct {
 	cfg Config
 	ttl time.Duration
 	now func() time.Time
+	// scopes are the network aggregates this service's figures use: "" and
+	// each network channel's selection; chanScope maps a channel to its scope.
+	scopes    []string
+	chanScope map[string]string
 }
 
 // Option configures a Service.
@@ -64,6 +68,19 @@ func New(d store.Dialect, cfg Config, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	s.scopes = []string{""}
+	s.chanScope = map[string]string{}
+	for ch, b := range cfg.Buffers {
+		if b.PerLocation {
+			continue
+		}
+		k := scopeKey(b)
+		s.chanScope[ch] = k
+		if !contains(s.scopes, k) {
+			s.scopes = append(s.scopes, k)
+		}
+	}
+	sort.Strings(s.scopes)
 	return s, nil
 }
 
@@ -87,18 +104,36 @@ var validReasons = map[canonical.MovementReason]bool{
 
 // Record appends a movement to the ledger and applies it to the level.
 func (s *Service) Record(ctx context.Context, tx store.DBTX, m canonical.InventoryMovement) ([]Command, error) {
-	if err := s.record(ctx, tx, m); err != nil {
+	if err := checkMovement(m); err != nil {
 		return nil, err
 	}
-	return s.Sync(ctx, tx, m.SKU)
+	if m.Delta == 0 {
+		return s.Sync(ctx, tx, m.SKU)
+	}
+	a, err := s.lockAggs(ctx, tx, m.SKU, m.LocationID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tx, a, m); err != nil {
+		return nil, err
+	}
+	return s.syncWith(ctx, tx, a, m.SKU, "")
 }
 
-func (s *Service) record(ctx context.Context, tx store.DBTX, m canonical.InventoryMovement) error {
+func checkMovement(m canonical.InventoryMovement) error {
 	if m.SKU == "" || m.LocationID == "" {
 		return invalid("movement needs a sku and a location")
 	}
 	if !validReasons[m.Reason] {
 		return invalid("movement reason %q is not one of receipt, sale, adjustment, count, transfer, return, damage", m.Reason)
+	}
+	return nil
+}
+
+// record appends a movement and applies it; the caller holds the SKU's lock (a).
+func (s *Service) record(ctx context.Context, tx store.DBTX, a *aggs, m canonical.InventoryMovement) error {
+	if err := checkMovement(m); err != nil {
+		return err
 	}
 	if m.Delta == 0 {
 		return nil
@@ -110,13 +145,13 @@ func (s *Service) record(ctx context.Context, tx store.DBTX, m canonical.Invento
 	if err := s.ensureLevel(ctx, tx, m.SKU, m.LocationID); err != nil {
 		return err
 	}
+	nowS := store.FormatTime(now)
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO inventory_movements (id, sku, location_id, delta, reason, source, reference, at, recorded_at)
 		VALUES (?,?,?,?,?,?,?,?,?)`), store.NewID(), m.SKU, m.LocationID, m.Delta, string(m.Reason), m.Source, m.Reference,
-		store.FormatTime(m.At), store.FormatTime(now)); err != nil {
+		store.FormatTime(m.At), nowS); err != nil {
 		return fmt.Errorf("record movement %s at %s: %w", m.SKU, m.LocationID, err)
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE inventory_levels SET on_hand = on_hand + ?, version = version + 1, updated_at = ?
-		WHERE sku = ? AND location_id = ?`), m.Delta, store.FormatTime(now), m.SKU, m.LocationID); err != nil {
+	if _, err := s.changeLevel(ctx, tx, a, m.SKU, m.LocationID, m.Delta, 0, nowS, false, 0); err != nil {
 		return fmt.Errorf("apply movement %s at %s: %w", m.SKU, m.LocationID, err)
 	}
 	return nil
@@ -128,15 +163,22 @@ func (s *Service) Transfer(ctx context.Context, tx store.DBTX, sku, from, to str
 		return nil, invalid("transfer needs a positive quantity between two locations")
 	}
 	at := s.now()
+	if sku == "" || from == "" || to == "" {
+		return nil, invalid("movement needs a sku and a location")
+	}
+	a, err := s.lockAggs(ctx, tx, sku, from)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []canonical.InventoryMovement{
 		{SKU: sku, LocationID: from, Delta: -qty, Reason: canonical.MoveTransfer, Source: source, Reference: reference, At: at},
 		{SKU: sku, LocationID: to, Delta: qty, Reason: canonical.MoveTransfer, Source: source, Reference: reference, At: at},
 	} {
-		if err := s.record(ctx, tx, m); err != nil {
+		if err := s.record(ctx, tx, a, m); err != nil {
 			return nil, err
 		}
 	}
-	return s.Sync(ctx, tx, sku)
+	return s.syncWith(ctx, tx, a, sku, "")
 }
 
 // Count reconciles a physical count against the ledger: the ledger's on-hand
@@ -193,22 +235,6 @@ func (s *Service) ensureSKU(ctx context.Context, tx store.DBTX, sku string) erro
 		return fmt.Errorf("register sku %s: %w", sku, err)
 	}
 	return nil
-}
-
-// lockSKU takes the SKU's row lock for the rest of the transaction: an UPDATE
-// holds a row lock on PostgreSQL until commit; SQLite transactions of the hub
-// are BEGIN IMMEDIATE and so hold the database write lock already.
-func (s *Service) lockSKU(ctx context.Context, tx store.DBTX, sku string) (networkReserved int64, err error) {
-	if err := s.ensureSKU(ctx, tx, sku); err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE inventory_skus SET lock_seq = lock_seq + 1 WHERE sku = ?`), sku); err != nil {
-		return 0, fmt.Errorf("lock sku %s: %w", sku, err)
-	}
-	if err := tx.QueryRowContext(ctx, s.q(`SELECT network_reserved FROM inventory_skus WHERE sku = ?`), sku).Scan(&networkReserved); err != nil {
-		return 0, fmt.Errorf("lock sku %s: %w", sku, err)
-	}
-	return networkReserved, nil
 }
 
 // levelRow is a level joined with its location's routing facts.
@@ -276,29 +302,21 @@ func (s *Service) Level(ctx context.Context, db store.DBTX, sku, loc string) (Le
 }
 
 // serves reports whether a location counts for a channel's figures.
-func (b ChannelBuffer) serves(r levelRow) bool {
-	if !r.active || contains(b.Exclude, r.LocationID) {
-		return false
-	}
-	if len(b.Locations) == 0 && len(b.Groups) == 0 {
-		return true
-	}
-	return contains(b.Locations, r.LocationID) || intersects(b.Groups, r.groups)
-}
+func (b ChannelBuffer) serves(r levelRow) bool { return b.servesLoc(r.LocationID, r.active, r.groups) }
 
 // NetworkATP is the SKU's available-to-promise across the locations that serve
 // the channel (every active location when channel is "" or unconfigured), less
 // the network-wide reservations not yet routed, never below 0.
 func (s *Service) NetworkATP(ctx context.Context, db store.DBTX, sku, channel string) (int64, error) {
-	sum, err := s.servingATP(ctx, db, sku, s.cfg.Buffers[channel])
+	a, err := s.readAggs(ctx, db, sku)
 	if err != nil {
 		return 0, err
 	}
-	nr, err := s.networkReserved(ctx, db, sku)
+	sum, err := s.scopeATP(ctx, db, a, sku, scopeKey(s.cfg.Buffers[channel]))
 	if err != nil {
 		return 0, err
 	}
-	return max(sum-nr, 0), nil
+	return max(sum-a.nr, 0), nil
 }
 
 func (s *Service) networkReserved(ctx context.Context, db store.DBTX, sku string) (int64, error) {
@@ -323,7 +341,7 @@ func (s *Service) servingATP(ctx context.Context, db store.DBTX, sku string, b C
 			args = append(args, id)
 		}
 		for _, g := range b.Groups {
-			ors = append(ors, "loc.groups LIKE ?")
+			ors = append(ors, "loc.groups LIKE ? ESCAPE '!'")
 			args = append(args, "%,"+likeEscape(g)+",%")
 		}
 		q += " AND (" + strings.Join(ors, " OR ") + ")"
@@ -339,8 +357,11 @@ func (s *Service) servingATP(ctx context.Context, db store.DBTX, sku string, b C
 	return sum, nil
 }
 
-// likeEscape drops LIKE wildcards from a group name (group names are plain words).
-func likeEscape(v string) string { return strings.NewReplacer("%", "", "_", "").Replace(v) }
+// likeEscape escapes LIKE wildcards in a group name (escape character '!'),
+// so the match is exact like ChannelBuffer.serves.
+func likeEscape(v string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(v)
+}
 
 func networkATP(rows []levelRow, b ChannelBuffer, networkReserved int64) int64 {
 	var sum int64
@@ -376,6 +397,14 @@ func (s *Service) Sync(ctx context.Context, tx store.DBTX, sku string) ([]Comman
 	return s.sync(ctx, tx, sku, "")
 }
 
+// syncWith is Sync inside a change that holds the SKU's lock and aggregates.
+func (s *Service) syncWith(ctx context.Context, tx store.DBTX, a *aggs, sku, only string) ([]Command, error) {
+	if len(s.cfg.Buffers) == 0 {
+		return nil, nil
+	}
+	return s.syncFigures(ctx, tx, a, sku, only)
+}
+
 // SyncChannel is Sync for one channel only.
 func (s *Service) SyncChannel(ctx context.Context, tx store.DBTX, sku, channel string) ([]Command, error) {
 	if _, ok := s.cfg.Buffers[channel]; !ok {
@@ -388,7 +417,24 @@ func (s *Service) sync(ctx context.Context, tx store.DBTX, sku, only string) ([]
 	if len(s.cfg.Buffers) == 0 {
 		return nil, nil
 	}
-	figs, nr, err := s.computeFigures(ctx, tx, sku)
+	// Lock the SKU (if the hub knows it) so the figures and what was
+	// published move together, and use its aggregates.
+	var a *aggs
+	var nr int64
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE inventory_skus SET lock_seq = lock_seq + 1 WHERE sku = ? RETURNING network_reserved`), sku).Scan(&nr)
+	switch {
+	case err == nil:
+		if a, err = s.loadAggs(ctx, tx, sku, "", nr); err != nil {
+			return nil, err
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("lock sku %s: %w", sku, err)
+	}
+	return s.syncFigures(ctx, tx, a, sku, only)
+}
+
+func (s *Service) syncFigures(ctx context.Context, tx store.DBTX, a *aggs, sku, only string) ([]Command, error) {
+	figs, nr, err := s.computeFigures(ctx, tx, a, sku)
 	if err != nil {
 		return nil, err
 	}
@@ -427,11 +473,16 @@ func (s *Service) sync(ctx context.Context, tx store.DBTX, sku, only string) ([]
 
 // computeFigures is every channel's figure for a SKU now. Network figures are
 // summed in SQL; levels are read row by row only for per-location channels.
-func (s *Service) computeFigures(ctx context.Context, db store.DBTX, sku string) ([]ChannelFigure, int64, error) {
-	nr, err := s.networkReserved(ctx, db, sku)
-	if err != nil {
-		return nil, 0, err
+//
+// a holds the SKU's aggregates under its lock; nil reads them without a lock.
+func (s *Service) computeFigures(ctx context.Context, db store.DBTX, a *aggs, sku string) ([]ChannelFigure, int64, error) {
+	var err error
+	if a == nil {
+		if a, err = s.readAggs(ctx, db, sku); err != nil {
+			return nil, 0, err
+		}
 	}
+	nr := a.nr
 	channels := make([]string, 0, len(s.cfg.Buffers))
 	for ch := range s.cfg.Buffers {
 		channels = append(channels, ch)
@@ -454,7 +505,7 @@ func (s *Service) computeFigures(ctx context.Context, db store.DBTX, sku string)
 			}
 			continue
 		}
-		sum, err := s.servingATP(ctx, db, sku, b)
+		sum, err := s.scopeATP(ctx, db, a, sku, s.chanScope[ch])
 		if err != nil {
 			return nil, 0, err
 		}
@@ -547,7 +598,7 @@ func (s *Service) View(ctx context.Context, db store.DBTX, sku string) (SKUView,
 	if err != nil {
 		return v, err
 	}
-	figs, _, err := s.computeFigures(ctx, db, sku)
+	figs, _, err := s.computeFigures(ctx, db, nil, sku)
 	if err != nil {
 		return v, err
 	}
@@ -589,5 +640,12 @@ func mustJSON(v any) string {
 // RecordOnly appends a movement and applies it to the level without
 // recomputing channel figures (bulk loads; call SyncAll afterwards).
 func (s *Service) RecordOnly(ctx context.Context, tx store.DBTX, m canonical.InventoryMovement) error {
-	return s.record(ctx, tx, m)
+	if err := checkMovement(m); err != nil || m.Delta == 0 {
+		return err
+	}
+	a, err := s.lockAggs(ctx, tx, m.SKU, m.LocationID)
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, tx, a, m)
 }

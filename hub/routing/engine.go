@@ -88,6 +88,7 @@ const (
 	maxCoverDays   = 3650.0  // a SKU without sales in the window has ten years of cover
 	listPerReason  = 25
 	defaultAltsLim = 3
+	smallFetch     = 48 // (location, SKU) pairs read in one query rather than SKU by SKU
 )
 
 // lookup geocodes a country and postal code once per router.
@@ -160,7 +161,8 @@ type decision struct {
 	act      map[string]any
 
 	stock      map[string]map[string]canonical.InventoryLevel
-	stockDone  map[string]bool
+	stockDone  map[string]bool            // every SKU of the order read at the location
+	skuDone    map[string]map[string]bool // sku -> location -> read
 	vel        map[string]map[string]float64
 	velDone    map[string]bool
 	capUsed    map[string]int
@@ -256,7 +258,7 @@ func (r *Router) Decide(ctx context.Context, q store.DBTX, o *canonical.Order, e
 
 func (r *Router) newDecision(ctx context.Context, q store.DBTX, o *canonical.Order, excluded []string) (*decision, error) {
 	d := &decision{r: r, ctx: ctx, q: q, o: o, now: r.cfg.Now().UTC(),
-		stock: map[string]map[string]canonical.InventoryLevel{}, stockDone: map[string]bool{},
+		stock: map[string]map[string]canonical.InventoryLevel{}, stockDone: map[string]bool{}, skuDone: map[string]map[string]bool{},
 		vel: map[string]map[string]float64{}, velDone: map[string]bool{},
 		capUsed: map[string]int{}, capDone: map[string]bool{},
 		destCache: map[canonical.FulfilmentMethod]*canonical.GeoPoint{}, destErrors: map[canonical.FulfilmentMethod]error{},
@@ -347,14 +349,51 @@ func (d *decision) fetchStock(ids []string) error {
 	if len(need) == 0 {
 		return nil
 	}
+	// Pairs already read one SKU at a time are read again; harmless.
 	got, err := d.r.cfg.Stock.Levels(d.ctx, d.q, d.skus, need)
 	if err != nil {
 		return fmt.Errorf("stock levels: %w", err)
 	}
-	for loc, m := range got {
-		d.stock[loc] = m
-	}
+	d.merge(got)
 	return nil
+}
+
+// fetchSKU loads one SKU's level at the locations not loaded yet.
+func (d *decision) fetchSKU(sku string, ids []string) error {
+	done := d.skuDone[sku]
+	if done == nil {
+		done = map[string]bool{}
+		d.skuDone[sku] = done
+	}
+	var need []string
+	for _, id := range ids {
+		if !done[id] && !d.stockDone[id] {
+			need = append(need, id)
+			done[id] = true
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	got, err := d.r.cfg.Stock.Levels(d.ctx, d.q, []string{sku}, need)
+	if err != nil {
+		return fmt.Errorf("stock levels: %w", err)
+	}
+	d.merge(got)
+	return nil
+}
+
+func (d *decision) merge(got map[string]map[string]canonical.InventoryLevel) {
+	for loc, m := range got {
+		have := d.stock[loc]
+		if have == nil {
+			d.stock[loc] = m
+			continue
+		}
+		for sku, l := range m {
+			have[sku] = l
+		}
+	}
 }
 
 func (d *decision) fetchVelocity(ids []string) error {
@@ -623,13 +662,16 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 		}
 		pass = append(pass, &candidate{e: e, km: km})
 	}
-	// Nearest first: with max_candidates the stock of the nearest locations
-	// is read a batch at a time until enough candidates are found, so a chain
-	// of a thousand stores costs a few indexed lookups per decision.
+	// Nearest first, so max_candidates keeps the nearest.
 	slices.SortStableFunc(pass, func(a, b *candidate) int { return cmp.Compare(a.km, b.km) })
+	if cs.Lines == LinesAll && !ignoreStock {
+		return d.fullCandidates(cs, pass, excl)
+	}
+	// Partial candidates: stock is read a batch at a time, nearest first,
+	// until max_candidates of them are found.
 	batch := len(pass)
 	if cs.MaxCandidates > 0 {
-		batch = max(2*cs.MaxCandidates, 8)
+		batch = max(cs.MaxCandidates, 8)
 	}
 	var kept []*candidate
 	examined := 0
@@ -649,6 +691,75 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 		// Keep the nearest MaxCandidates useful ones (full ones when every
 		// line is required; the batch order is by distance already).
 		kept = kept[:cs.MaxCandidates]
+	}
+	return kept, excl, nil
+}
+
+// fullCandidates keeps the locations that can serve every line. It reads
+// stock one SKU at a time and drops a location at its first missing SKU, so
+// only the locations still in the running are looked up for the next SKU:
+// a few indexed reads however many locations are in range.
+func (d *decision) fullCandidates(cs *Candidates, pass []*candidate, excl *exclusionList) ([]*candidate, *exclusionList, error) {
+	need := map[string]int64{}
+	for _, lr := range d.lines {
+		need[lr.line.SKU] += lr.qty
+	}
+	alive := pass
+	ids := make([]string, 0, len(pass))
+	for k, sku := range d.skus {
+		if len(alive) == 0 {
+			break
+		}
+		ids = ids[:0]
+		for _, c := range alive {
+			ids = append(ids, c.e.loc.ID)
+		}
+		// Few pairs left: one query for every SKU beats one per SKU.
+		if len(ids)*(len(d.skus)-k) <= smallFetch {
+			if err := d.fetchStock(ids); err != nil {
+				return nil, nil, err
+			}
+		}
+		if err := d.fetchSKU(sku, ids); err != nil {
+			return nil, nil, err
+		}
+		next := alive[:0:0]
+		for _, c := range alive {
+			if a := d.available(c.e.loc.ID, sku); a < need[sku] {
+				detail := fmt.Sprintf("no stock for sku %s (need %d, available %d)", sku, need[sku], a)
+				if len(d.skus) > 1 {
+					detail = "cannot serve every line: " + detail
+				}
+				excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: detail, km: c.km})
+				continue
+			}
+			next = append(next, c)
+		}
+		alive = next
+	}
+	var capIDs []string
+	for _, c := range alive {
+		if c.e.loc.DailyCapacity > 0 {
+			capIDs = append(capIDs, c.e.loc.ID)
+		}
+	}
+	if err := d.fetchCapacity(capIDs); err != nil {
+		return nil, nil, err
+	}
+	var kept []*candidate
+	for _, c := range alive {
+		if capLim := c.e.loc.DailyCapacity; capLim > 0 && d.r.cfg.Capacity != nil {
+			if used := d.capUsed[c.e.loc.ID]; capLim-used < cs.MinCapacityLeft {
+				excl.add(exclusion{id: c.e.loc.ID, reason: ExclCapacity, detail: fmt.Sprintf("daily capacity %d orders, %d taken today", capLim, used), km: c.km})
+				continue
+			}
+		}
+		if cs.MaxCandidates > 0 && len(kept) == cs.MaxCandidates {
+			excl.count(ExclNotExamined)
+			continue
+		}
+		c.served, c.full = allIdx(len(d.lines)), true
+		kept = append(kept, c)
 	}
 	return kept, excl, nil
 }

@@ -41,12 +41,30 @@ func (r Locations) Put(ctx context.Context, db DBTX, l LocationRow) (int64, erro
 		active = 1
 	}
 	if l.Version == 0 {
+		// Levels may already name this id; until now they counted as an active
+		// location in no group.
+		if active != 1 || groups != "" {
+			if err := r.bumpEpochIfStocked(ctx, db, l.ID); err != nil {
+				return 0, err
+			}
+		}
 		_, err := db.ExecContext(ctx, r.Dialect.Rebind(`INSERT INTO locations (id, name, type, lat, lng, active, daily_capacity, groups, capabilities, doc, version, updated_at)
 			VALUES (?,?,?,?,?,?,?,?,?,?,1,?)`), l.ID, l.Name, string(l.Type), lat, lng, active, l.DailyCapacity, groups, caps, mustJSON(l.Location), now)
 		if err != nil {
 			return 0, fmt.Errorf("insert location %s: %w", l.ID, err)
 		}
 		return 1, nil
+	}
+	var oldActive int
+	var oldGroups string
+	err := db.QueryRowContext(ctx, r.Dialect.Rebind(`SELECT active, groups FROM locations WHERE id=?`), l.ID).Scan(&oldActive, &oldGroups)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("update location %s: %w", l.ID, err)
+	}
+	if err == nil && (oldActive != active || oldGroups != groups) {
+		if err := r.bumpEpoch(ctx, db); err != nil {
+			return 0, err
+		}
 	}
 	res, err := db.ExecContext(ctx, r.Dialect.Rebind(`UPDATE locations SET name=?, type=?, lat=?, lng=?, active=?, daily_capacity=?, groups=?,
 		capabilities=?, doc=?, version=version+1, updated_at=? WHERE id=? AND version=?`), l.Name, string(l.Type), lat, lng, active, l.DailyCapacity,
@@ -58,6 +76,41 @@ func (r Locations) Put(ctx context.Context, db DBTX, l LocationRow) (int64, erro
 		return 0, &ConflictError{Entity: "location", ID: l.ID, Expected: l.Version}
 	}
 	return l.Version + 1, nil
+}
+
+// bumpEpochIfStocked bumps the location epoch when some inventory level names
+// the location.
+func (r Locations) bumpEpochIfStocked(ctx context.Context, db DBTX, id string) error {
+	var one int
+	err := db.QueryRowContext(ctx, r.Dialect.Rebind(`SELECT 1 FROM inventory_levels WHERE location_id=? LIMIT 1`), id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("location %s: levels: %w", id, err)
+	}
+	return r.bumpEpoch(ctx, db)
+}
+
+// bumpEpoch records that which locations count for network figures changed
+// (a location's active flag or groups): the inventory service's per-SKU network
+// aggregates of an older epoch are recomputed before use (migration 00004).
+func (r Locations) bumpEpoch(ctx context.Context, db DBTX) error {
+	if _, err := db.ExecContext(ctx, `UPDATE location_epoch SET n = n + 1 WHERE id = 1`); err != nil {
+		return fmt.Errorf("bump location epoch: %w", err)
+	}
+	return nil
+}
+
+// Epoch returns the location epoch: a counter bumped, in the same
+// transaction, by every change of a location's active flag or groups.
+func (r Locations) Epoch(ctx context.Context, db DBTX) (int64, error) {
+	var n int64
+	err := db.QueryRowContext(ctx, `SELECT n FROM location_epoch WHERE id = 1`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("location epoch: %w", err)
+	}
+	return n, nil
 }
 
 // Get returns one location.

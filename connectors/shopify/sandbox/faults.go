@@ -29,13 +29,19 @@ const (
 // FaultRates are random fault probabilities per request (0..1), drawn from a
 // generator seeded by the Seed's RandomSeed so runs repeat.
 type FaultRates struct {
-	ServerError      float64       `json:"server_error,omitempty"`
-	Slow             float64       `json:"slow,omitempty"`
-	SlowDelay        time.Duration `json:"slow_delay,omitempty"`
-	Drop             float64       `json:"drop,omitempty"`
-	Malformed        float64       `json:"malformed,omitempty"`
-	Throttle         float64       `json:"throttle,omitempty"`
-	DuplicateWebhook float64       `json:"duplicate_webhook,omitempty"`
+	// ServerError is the share of requests answered 503.
+	ServerError float64 `json:"server_error,omitempty"`
+	// Slow is the share of requests delayed by SlowDelay (default 2s).
+	Slow      float64       `json:"slow,omitempty"`
+	SlowDelay time.Duration `json:"slow_delay,omitempty"`
+	// Drop is the share of connections closed without a reply.
+	Drop float64 `json:"drop,omitempty"`
+	// Malformed is the share of replies cut off mid-JSON.
+	Malformed float64 `json:"malformed,omitempty"`
+	// Throttle is the share of requests that find the bucket emptied.
+	Throttle float64 `json:"throttle,omitempty"`
+	// DuplicateWebhook is the share of webhooks delivered twice.
+	DuplicateWebhook float64 `json:"duplicate_webhook,omitempty"`
 }
 
 type faultState struct {

@@ -34,7 +34,8 @@ type Seed struct {
 	Publications []string `json:"publications,omitempty"`
 }
 
-// SeedLocation is one location.
+// SeedLocation is one location: its name (the key stock and orders use),
+// postal address and coordinate.
 type SeedLocation struct {
 	Name     string  `json:"name"`
 	Address1 string  `json:"address1"`
@@ -50,7 +51,8 @@ type SeedLocation struct {
 	Inactive bool `json:"inactive,omitempty"`
 }
 
-// SeedProduct is one product.
+// SeedProduct is one product; Options names the option of each position in
+// its variants' Options (e.g. ["Size"]).
 type SeedProduct struct {
 	Title       string        `json:"title"`
 	Handle      string        `json:"handle,omitempty"`
@@ -63,7 +65,8 @@ type SeedProduct struct {
 	Variants    []SeedVariant `json:"variants"`
 }
 
-// SeedVariant is one variant; Price is a decimal string in the shop currency.
+// SeedVariant is one variant; Price and CompareAt are decimal strings in the
+// shop currency, Options the option values by position.
 type SeedVariant struct {
 	SKU       string   `json:"sku"`
 	Price     string   `json:"price"`

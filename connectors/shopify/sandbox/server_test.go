@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,7 +9,9 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 type reply struct {
@@ -223,5 +226,54 @@ func TestSandbox_LoadSeedFile(t *testing.T) {
 	}
 	if _, err := LoadSeed("../testdata/graphql_order_web.json"); err == nil {
 		t.Error("an order fixture was accepted as a seed")
+	}
+}
+
+func TestSandbox_OrderStreamPlacesOrdersAndSignsWebhooks(t *testing.T) {
+	var mu sync.Mutex
+	var topics []string
+	bad := 0
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		topics = append(topics, r.Header.Get("X-Shopify-Topic"))
+		if r.Header.Get("X-Shopify-Hmac-Sha256") != sign("s3cret", b) || r.Header.Get("X-Shopify-Webhook-Id") == "" {
+			bad++
+		}
+	}))
+	defer rcv.Close()
+	seed := DefaultSeed()
+	seed.Orders = 0
+	s := New(Config{Seed: &seed, OrderEvery: 20 * time.Millisecond, WebhookURL: rcv.URL, WebhookSecret: "s3cret"})
+	defer s.Close()
+	if _, err := s.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if n, _, _ := s.Counts(); n >= 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the order stream placed fewer than 5 orders in 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.FlushWebhooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	creates := 0
+	for _, tp := range topics {
+		if tp == "orders/create" {
+			creates++
+		}
+	}
+	if creates < 5 || bad != 0 {
+		t.Errorf("%d orders/create deliveries, %d badly signed", creates, bad)
 	}
 }
