@@ -390,9 +390,6 @@ func compileOne(p *Pipeline, env *Env, produced map[string]bool) (*Compiled, yam
 	if c.Kind == "" && len(errs) == 0 && (f.Topic != "" || f.Connector != "") {
 		errs.Add(f.Pos.Of(""), "from: cannot tell the kind of the records: add kind (one of %s)", strings.Join(kindNames(), ", "))
 	}
-	if c.Connector == "" && f.Connector == "" && f.Topic != "" && c.Topic == "" {
-		c.Topic = f.Topic
-	}
 	if c.Connector != "" && c.Kind != "" {
 		c.Topic = InTopic(c.Kind)
 	}

@@ -28,6 +28,19 @@ type Services struct {
 	// Connectors performs calls a step makes to a connector while processing
 	// (lookups); mocked in `crossdock test`.
 	Connectors ConnectorCaller
+	// Stock applies stock figures from a system of record to the ledger (the
+	// `stock` step).
+	Stock StockKeeper
+}
+
+// StockKeeper applies stock reports (an ERP's or a POS's levels and counts)
+// to the hub's inventory ledger.
+type StockKeeper interface {
+	// ApplyCount reconciles a counted on-hand figure against the ledger: the
+	// difference becomes a count movement, and the channels whose published
+	// figure changed are told in the step's transaction. It returns the
+	// movement's delta (0 when the ledger already agreed).
+	ApplyCount(sc *StepContext, count canonical.InventoryCount, source string) (delta int64, err error)
 }
 
 // Deduper remembers keys within a scope for a window.

@@ -165,7 +165,7 @@ func instanceFromConfig(cfg *config.Config, c config.Connector) (connhost.Instan
 	if err != nil {
 		return connhost.Instance{}, err
 	}
-	inst := connhost.Instance{Name: c.Name, Type: c.Type, Config: raw, Env: c.Env, Streams: map[string]time.Duration{}}
+	inst := connhost.Instance{Name: c.Name, Type: c.Type, Config: raw, Env: c.Env, Dir: cfg.Dir, Streams: map[string]time.Duration{}}
 	if c.Command != "" {
 		inst.Command = c.Command
 		if !filepath.IsAbs(inst.Command) {

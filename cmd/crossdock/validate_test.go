@@ -45,7 +45,7 @@ func TestValidate_BrokenFilesExitOneWithEveryProblem(t *testing.T) {
 	mustOK(t, os.WriteFile(lone, []byte("name: lone\nfrom: {connector: erp, stream: inventory}\nsteps:\n  - dedup: {}\n"), 0o644))
 	code, out := runCLI(t, "validate", "--config", hub, hub, lone)
 	want := []string{
-		lone + `:4:5: steps[0]: unknown step kind "dedup" (did you mean "dedupe"?) (known: dedupe, filter, log, map)`,
+		lone + `:4:5: steps[0]: unknown step kind "dedup" (did you mean "dedupe"?) (known: ` + strings.Join(newStepRegistry().Kinds(), ", ") + `)`,
 		filepath.Join(dir, "p", "a.yaml") + `:4:18: steps[0].filter: CEL: undefined field 'totl'`,
 		filepath.Join(dir, "p", "a.yaml") + `:5:18: to[0]: unknown connector "erpp" (did you mean "erp"?)`,
 		"3 problem(s) in 3 file(s) checked",

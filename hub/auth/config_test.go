@@ -26,7 +26,7 @@ api:
 api:
   tokens:
     - { name: ops, role: admin, sha265: abc }
-`, `hub.yaml:5:33: unknown field "sha265"`},
+`, `hub.yaml:5:33: api.tokens[0]: unknown field "sha265"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

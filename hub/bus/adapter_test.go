@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,8 @@ import (
 //
 // ForceShort keeps the message counts at the suite's short sizes (100
 // instead of 1,000-10,000): every count exercises the same code paths, and
-// the full sizes take minutes under -race. TestReconnect is skipped by the
+// the full sizes take much longer under -race. CROSSDOCK_FULL_SUITE=1 runs
+// the full sizes. TestReconnect is skipped by the
 // suite itself: it needs RestartServiceCommand, and an embedded SQLite file
 // has no server to restart.
 func TestSQLiteAdapter_PassesWatermillSuite(t *testing.T) {
@@ -100,7 +102,7 @@ func TestSQLiteAdapter_PassesWatermillSuite(t *testing.T) {
 		ExactlyOnceDelivery: false,
 		GuaranteedOrder:     true,
 		Persistent:          true,
-		ForceShort:          true,
+		ForceShort:          os.Getenv("CROSSDOCK_FULL_SUITE") == "",
 	}, func(t *testing.T) (message.Publisher, message.Subscriber) {
 		return constructor(t, "test")
 	}, constructor)

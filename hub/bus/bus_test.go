@@ -711,3 +711,46 @@ func TestHandle_AfterRunStartsTheHandler(t *testing.T) {
 	}
 	waitFor(t, "the late handler", func() bool { return got.Load() == 1 })
 }
+
+// TestHandler_LostTransactionAbandonsTheBatchAndRedeliversIt: when the
+// database drops the consuming transaction under a handler (here the handler
+// ends it itself and claims success), nothing of the batch commits — not the
+// earlier messages' effects, not the outgoing messages — and the whole batch
+// is redelivered and handled once.
+func TestHandler_LostTransactionAbandonsTheBatchAndRedeliversIt(t *testing.T) {
+	db := openSQLite(t)
+	createState(t, db)
+	b := newBus(t, db, testConfig())
+	var sabotaged atomic.Bool
+	if err := b.Handle("h", "in", func(ctx context.Context, tx *sql.Tx, m *message.Message) ([]Out, error) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO effects (key, payload) VALUES (?, 'x')`, string(m.Payload)); err != nil {
+			return nil, err
+		}
+		if string(m.Payload) == "b" && sabotaged.CompareAndSwap(false, true) {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK`); err != nil {
+				return nil, err
+			}
+		}
+		return []Out{{Topic: "out", Msg: msg(string(m.Payload))}}, nil
+	}, WithTimeout(100*time.Millisecond), WithRetry(RetryPolicy{MaxRetries: 0, InitialInterval: time.Millisecond})); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.EnsureTopic(context.Background(), "out"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, b)
+	if err := b.Publish(context.Background(), "in", msg("a"), msg("b"), msg("c")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the batch to be redelivered", func() bool { return count(t, db, `SELECT COUNT(*) FROM effects`) == 3 })
+	drained(t, b)
+	if !sabotaged.Load() {
+		t.Fatal("the transaction was never lost")
+	}
+	if n := count(t, db, `SELECT COUNT(*) FROM "watermill_out"`); n != 3 {
+		t.Errorf("outgoing messages = %d, want 3 (one per input, none from the lost transaction)", n)
+	}
+	if n, _ := b.DeadLetters().Count(context.Background(), Filter{}); n != 0 {
+		t.Errorf("dead letters = %d, want 0: a lost transaction is not the message's fault", n)
+	}
+}

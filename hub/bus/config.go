@@ -172,5 +172,5 @@ func (c Config) ackDeadline(p RetryPolicy, timeout time.Duration) time.Duration 
 		total += timeout + time.Duration(float64(wait)*(1+p.Jitter))
 		wait = min(time.Duration(float64(wait)*p.Multiplier), p.MaxInterval)
 	}
-	return total + 10*time.Second
+	return total + 2*time.Second
 }

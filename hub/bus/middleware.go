@@ -156,6 +156,11 @@ func (b *Bus) attempt(name, topic string, hc *handlerConfig, h Handler) message.
 		if err != nil {
 			return nil, err
 		}
+		if !tx.alive() {
+			// Nothing more may be written: it would commit on its own.
+			done = true
+			return nil, fmt.Errorf("handler %s: %w", name, errTxBroken)
+		}
 		if err := b.publishOuts(own, tx, msg, outs); err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // errTxBroken means the consuming transaction was lost under the subscriber
@@ -57,12 +58,20 @@ func (b beginner) BeginTx(ctx context.Context, opts *sql.TxOptions) (wsql.Tx, er
 	if err := b.lock.acquire(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := b.db.BeginTx(ctx, opts)
+	// The transaction runs on a connection of its own so that the bus can
+	// ask the driver whether it is still inside the transaction (see alive).
+	conn, err := b.db.Conn(ctx)
 	if err != nil {
 		b.lock.release()
 		return nil, err
 	}
-	return &consumeTx{Tx: tx, lock: b.lock}, nil
+	tx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		conn.Close()
+		b.lock.release()
+		return nil, err
+	}
+	return &consumeTx{Tx: tx, conn: conn, lock: b.lock}, nil
 }
 
 // ExecContext runs one autocommit statement (schema creation, a publish
@@ -83,9 +92,39 @@ func (b beginner) QueryContext(ctx context.Context, query string, args ...any) (
 // neither ack the batch nor commit half of it.
 type consumeTx struct {
 	*sql.Tx
+	conn   *sql.Conn
 	broken atomic.Bool
 	lock   writeLock
 	once   sync.Once
+}
+
+// alive reports whether the connection is still inside the transaction. A
+// handler that ignored an error after SQLite rolled the transaction back
+// (or ran ROLLBACK itself) leaves the connection in autocommit mode, where
+// every further statement would commit on its own; alive catches that
+// before the bus writes anything more. It marks the transaction broken.
+func (t *consumeTx) alive() bool {
+	if t.broken.Load() {
+		return false
+	}
+	ok := true
+	_ = t.conn.Raw(func(dc any) error {
+		if c, isSQLite := dc.(*sqlite3.SQLiteConn); isSQLite && c.AutoCommit() {
+			ok = false
+		}
+		return nil
+	})
+	if !ok {
+		t.broken.Store(true)
+	}
+	return ok
+}
+
+func (t *consumeTx) done() {
+	t.once.Do(func() {
+		t.conn.Close()
+		t.lock.release()
+	})
 }
 
 var _ wsql.Tx = (*consumeTx)(nil)
@@ -105,7 +144,7 @@ func (t *consumeTx) QueryContext(ctx context.Context, query string, args ...any)
 }
 
 func (t *consumeTx) Commit() error {
-	defer t.once.Do(t.lock.release)
+	defer t.done()
 	if t.broken.Load() {
 		_ = t.Tx.Rollback()
 		return errTxBroken
@@ -114,6 +153,6 @@ func (t *consumeTx) Commit() error {
 }
 
 func (t *consumeTx) Rollback() error {
-	defer t.once.Do(t.lock.release)
+	defer t.done()
 	return t.Tx.Rollback()
 }

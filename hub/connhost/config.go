@@ -47,6 +47,9 @@ type Instance struct {
 	Config json.RawMessage
 	// Env names the host environment variables passed to the connector.
 	Env []string
+	// Dir is the plugin's working directory: the hub.yaml's folder, so the
+	// relative paths of a connector's config mean what they say in the file.
+	Dir string
 	// Streams maps each stream the hub reads to its poll interval; zero reads
 	// only on demand (Poll).
 	Streams map[string]time.Duration

@@ -325,7 +325,7 @@ func (in *instance) start(ctx context.Context) (sdk.Connector, *host.Client, err
 			env = append(env, name+"="+v)
 		}
 	}
-	proc, err := host.Launch(ctx, host.Config{Name: in.cfg.Name, Path: path, Args: args, Env: env, Logger: cfg.Logger, StartTimeout: cfg.StartTimeout})
+	proc, err := host.Launch(ctx, host.Config{Name: in.cfg.Name, Path: path, Args: args, Env: env, Dir: in.cfg.Dir, Logger: cfg.Logger, StartTimeout: cfg.StartTimeout})
 	if err != nil {
 		return nil, nil, err
 	}

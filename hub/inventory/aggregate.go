@@ -101,6 +101,12 @@ type aggs struct {
 	nr    int64
 	rows  map[string]int64
 	locs  map[string]locFacts
+	// pub is what each channel was last told ("channel\x00location" ->
+	// quantity), when loaded; kept current by the syncs of this change.
+	pub map[string]int64
+	// due is how many active reservations of the SKU had expired when loaded
+	// (only counted by Reserve).
+	due int64
 }
 
 // lockSKU takes the SKU's row lock for the rest of the transaction (creating
@@ -108,6 +114,18 @@ type aggs struct {
 // upsert holds a row lock on PostgreSQL until commit; SQLite transactions of
 // the hub are BEGIN IMMEDIATE and so hold the database write lock already.
 func (s *Service) lockSKU(ctx context.Context, tx store.DBTX, sku string) (networkReserved int64, err error) {
+	if s.d == store.SQLite {
+		// The transaction holds the database write lock already: read the
+		// row, creating it the first time, instead of writing it every time.
+		err := tx.QueryRowContext(ctx, `SELECT network_reserved FROM inventory_skus WHERE sku = ?`, sku).Scan(&networkReserved)
+		if errors.Is(err, sql.ErrNoRows) {
+			_, err = tx.ExecContext(ctx, `INSERT INTO inventory_skus (sku, lock_seq) VALUES (?, 1) ON CONFLICT (sku) DO NOTHING`, sku)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("lock sku %s: %w", sku, err)
+		}
+		return networkReserved, nil
+	}
 	if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO inventory_skus (sku, lock_seq) VALUES (?, 1)
 		ON CONFLICT (sku) DO UPDATE SET lock_seq = inventory_skus.lock_seq + 1 RETURNING network_reserved`), sku).Scan(&networkReserved); err != nil {
 		return 0, fmt.Errorf("lock sku %s: %w", sku, err)
@@ -115,46 +133,83 @@ func (s *Service) lockSKU(ctx context.Context, tx store.DBTX, sku string) (netwo
 	return networkReserved, nil
 }
 
+// lockKnownSKU is lockSKU for a SKU the hub may not know: it creates no row
+// and reports whether there is one.
+func (s *Service) lockKnownSKU(ctx context.Context, tx store.DBTX, sku string) (networkReserved int64, found bool, err error) {
+	q := `UPDATE inventory_skus SET lock_seq = lock_seq + 1 WHERE sku = ? RETURNING network_reserved`
+	if s.d == store.SQLite {
+		q = `SELECT network_reserved FROM inventory_skus WHERE sku = ?` // see lockSKU
+	}
+	err = tx.QueryRowContext(ctx, s.q(q), sku).Scan(&networkReserved)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("lock sku %s: %w", sku, err)
+	}
+	return networkReserved, true, nil
+}
+
 // lockAggs locks the SKU and loads its aggregates (creating the missing
-// ones this service's channels use, recomputing stale ones); loc, when set,
-// is a location whose facts are loaded with them.
+// ones this service's channels use, recomputing stale ones), with what its
+// channels were last told; loc, when set, is a location whose facts are
+// loaded with them.
 func (s *Service) lockAggs(ctx context.Context, tx store.DBTX, sku, loc string) (*aggs, error) {
 	nr, err := s.lockSKU(ctx, tx, sku)
 	if err != nil {
 		return nil, err
 	}
-	return s.loadAggs(ctx, tx, sku, loc, nr)
+	return s.loadAggs(ctx, tx, sku, loc, nr, "")
 }
 
-func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, nr int64) (*aggs, error) {
+// loadAggs reads, in one statement, the location epoch and loc's facts, the
+// SKU's aggregate rows, its published figures (when channels are configured)
+// and, with dueAt set, how many of its active reservations expire by then
+// (in a.due); then it recomputes stale rows and creates missing ones.
+func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, nr int64, dueAt string) (*aggs, error) {
 	a := &aggs{sku: sku, nr: nr, rows: map[string]int64{}, locs: map[string]locFacts{}}
-	rs, err := tx.QueryContext(ctx, s.q(`SELECT e.n, COALESCE(loc.active, 1), COALESCE(loc.groups, ''), a.scope, a.atp, a.epoch
-		FROM location_epoch e LEFT JOIN locations loc ON loc.id = ? LEFT JOIN inventory_atp a ON a.sku = ? WHERE e.id = 1`), loc, sku)
+	q := `SELECT 'e', '', COALESCE(loc.groups, ''), e.n, COALESCE(loc.active, 1) FROM location_epoch e LEFT JOIN locations loc ON loc.id = ? WHERE e.id = 1
+		UNION ALL SELECT 'a', scope, '', atp, epoch FROM inventory_atp WHERE sku = ?`
+	args := []any{loc, sku}
+	if len(s.cfg.Buffers) > 0 {
+		a.pub = map[string]int64{}
+		q += ` UNION ALL SELECT 'p', channel, location_id, quantity, 0 FROM published_inventory WHERE sku = ?`
+		args = append(args, sku)
+	}
+	if dueAt != "" {
+		q += ` UNION ALL SELECT 'x', '', '', COUNT(*), 0 FROM reservations WHERE sku = ? AND status = '` + StatusActive + `' AND expires_at IS NOT NULL AND expires_at <= ?`
+		args = append(args, sku, dueAt)
+	}
+	rs, err := tx.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("network aggregates of %s: %w", sku, err)
 	}
-	var stale []string
+	type aggRow struct {
+		scope string
+		atp   int64
+		epoch int64
+	}
+	var found []aggRow
 	for rs.Next() {
-		var active int
-		var groups string
-		var scope sql.NullString
-		var atp, epoch sql.NullInt64
-		if err := rs.Scan(&a.epoch, &active, &groups, &scope, &atp, &epoch); err != nil {
+		var kind, k1, k2 string
+		var n1, n2 int64
+		if err := rs.Scan(&kind, &k1, &k2, &n1, &n2); err != nil {
 			rs.Close()
 			return nil, fmt.Errorf("network aggregates of %s: %w", sku, err)
 		}
-		a.ok = true
-		if loc != "" {
-			a.locs[loc] = locFacts{active: active != 0, groups: store.SplitSet(groups)}
+		switch kind {
+		case "e":
+			a.ok, a.epoch = true, n1
+			if loc != "" {
+				a.locs[loc] = locFacts{active: n2 != 0, groups: store.SplitSet(k2)}
+			}
+		case "a":
+			found = append(found, aggRow{k1, n1, n2})
+		case "p":
+			a.pub[k1+"\x00"+k2] = n1
+		case "x":
+			a.due = n1
 		}
-		if !scope.Valid {
-			continue
-		}
-		if epoch.Int64 != a.epoch {
-			stale = append(stale, scope.String)
-			continue
-		}
-		a.rows[scope.String] = atp.Int64
 	}
 	if err := rs.Close(); err != nil {
 		return nil, fmt.Errorf("network aggregates of %s: %w", sku, err)
@@ -165,9 +220,16 @@ func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, 
 	if !a.ok {
 		return a, nil
 	}
-	for _, scope := range stale {
-		if err := s.putAgg(ctx, tx, a, scope); err != nil {
-			return nil, err
+	for _, r := range found {
+		if r.epoch == a.epoch {
+			a.rows[r.scope] = r.atp
+		}
+	}
+	for _, r := range found {
+		if r.epoch != a.epoch {
+			if err := s.putAgg(ctx, tx, a, r.scope); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, scope := range s.scopes {
@@ -429,4 +491,12 @@ func (s *Service) AggregateDrift(ctx context.Context, db store.DBTX) ([]Drift, e
 		}
 	}
 	return out, nil
+}
+
+// pubs is the published figures loaded with a (nil when not loaded).
+func (a *aggs) pubs() map[string]int64 {
+	if a == nil {
+		return nil
+	}
+	return a.pub
 }

@@ -60,12 +60,18 @@ func (s *Service) Reserve(ctx context.Context, tx store.DBTX, req ReserveRequest
 	}
 	now := s.now()
 	nowS := store.FormatTime(now)
-	a, err := s.lockAggs(ctx, tx, req.SKU, req.LocationID)
+	nr, err := s.lockSKU(ctx, tx, req.SKU)
 	if err != nil {
 		return Reservation{}, nil, err
 	}
-	if _, err := s.expireSKU(ctx, tx, a, req.SKU, now); err != nil {
+	a, err := s.loadAggs(ctx, tx, req.SKU, req.LocationID, nr, nowS)
+	if err != nil {
 		return Reservation{}, nil, err
+	}
+	if a.due > 0 || !a.ok {
+		if _, err := s.expireSKU(ctx, tx, a, req.SKU, now); err != nil {
+			return Reservation{}, nil, err
+		}
 	}
 	// Units free across the network once network-wide promises are honoured;
 	// with none outstanding a location's own ATP is the only limit.

@@ -420,15 +420,14 @@ func (s *Service) sync(ctx context.Context, tx store.DBTX, sku, only string) ([]
 	// Lock the SKU (if the hub knows it) so the figures and what was
 	// published move together, and use its aggregates.
 	var a *aggs
-	var nr int64
-	err := tx.QueryRowContext(ctx, s.q(`UPDATE inventory_skus SET lock_seq = lock_seq + 1 WHERE sku = ? RETURNING network_reserved`), sku).Scan(&nr)
-	switch {
-	case err == nil:
-		if a, err = s.loadAggs(ctx, tx, sku, "", nr); err != nil {
+	nr, found, err := s.lockKnownSKU(ctx, tx, sku)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		if a, err = s.loadAggs(ctx, tx, sku, "", nr, ""); err != nil {
 			return nil, err
 		}
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("lock sku %s: %w", sku, err)
 	}
 	return s.syncFigures(ctx, tx, a, sku, only)
 }
@@ -438,9 +437,11 @@ func (s *Service) syncFigures(ctx context.Context, tx store.DBTX, a *aggs, sku, 
 	if err != nil {
 		return nil, err
 	}
-	published, err := s.published(ctx, tx, sku)
-	if err != nil {
-		return nil, err
+	published := a.pubs()
+	if published == nil {
+		if published, err = s.published(ctx, tx, sku); err != nil {
+			return nil, err
+		}
 	}
 	var cmds []Command
 	now := store.FormatTime(s.now())
@@ -458,6 +459,7 @@ func (s *Service) syncFigures(ctx context.Context, tx store.DBTX, a *aggs, sku, 
 			inputs = excluded.inputs, updated_at = excluded.updated_at`), f.Channel, sku, f.LocationID, f.Quantity, inputs, now); err != nil {
 			return nil, fmt.Errorf("sync %s to %s: %w", sku, f.Channel, err)
 		}
+		published[f.Channel+"\x00"+f.LocationID] = f.Quantity
 		payload := canonical.SetInventory{SKU: sku, LocationID: f.LocationID, Available: f.Quantity}
 		if ok {
 			p := prev

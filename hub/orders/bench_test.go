@@ -43,3 +43,24 @@ func TestBench_ReportsBothFigures(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 }
+
+// BenchmarkAccept_1000Locations is BenchmarkAccept with stock at 1,000 locations.
+func BenchmarkAccept_1000Locations(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.SQLite(b)
+	inv, err := inventory.New(db.Dialect, inventory.Config{Buffers: map[string]inventory.ChannelBuffer{"web": {Fixed: 2}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := orders.SeedBench(ctx, db, inv, 1000); err != nil {
+		b.Fatal(err)
+	}
+	svc := orders.New(db.Dialect, inv)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := orders.AcceptBenchOrder(ctx, db, svc, i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+}

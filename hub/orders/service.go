@@ -185,15 +185,47 @@ func (s *Service) create(ctx context.Context, tx store.DBTX, o canonical.Order, 
 	if err := s.linkCustomer(ctx, tx, &row); err != nil {
 		return Result{}, err
 	}
-	if err := s.orders.Insert(ctx, tx, &row); err != nil {
-		return Result{}, err
-	}
 	res := Result{Outcome: Created}
-	if err := s.history(ctx, tx, row, actor, "created", "", string(row.Order.Status), map[string]any{"source_version": version}); err != nil {
+	created, err := s.entry(row.Order.ID, 1, actor, "created", "", string(row.Order.Status), map[string]any{"source_version": version})
+	if err != nil {
 		return Result{}, err
 	}
-	if reserve && row.Order.Status == canonical.OrderPending {
-		if err := s.reserveAll(ctx, tx, &row, actor, &res); err != nil {
+	if !reserve || row.Order.Status != canonical.OrderPending {
+		if err := s.orders.InsertAs(ctx, tx, &row, 1, created); err != nil {
+			return Result{}, err
+		}
+		res.Order, res.Version = row.Order, row.Version
+		return res, nil
+	}
+	// Reserve first, then write the order once in its resulting status with
+	// the history of both steps: the same rows as storing it pending and then
+	// confirming it (or recording the backorder), in fewer statements.
+	made, cmds, err := s.reserveLines(ctx, tx, row.Order, &res)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(res.Shortages) > 0 {
+		_, c, err := s.inv.ReleaseOrder(ctx, tx, row.Order.ID, "")
+		if err != nil {
+			return Result{}, err
+		}
+		res.Commands = inventory.Coalesce(append(cmds, c...))
+		back, err := s.entry(row.Order.ID, 1, actor, "backordered", "", "", map[string]any{"shortages": res.Shortages})
+		if err != nil {
+			return Result{}, err
+		}
+		if err := s.orders.InsertAs(ctx, tx, &row, 1, created, back); err != nil {
+			return Result{}, err
+		}
+	} else {
+		res.Reservations = made
+		res.Commands = inventory.Coalesce(cmds)
+		row.Order.Status = canonical.OrderConfirmed
+		st, err := s.entry(row.Order.ID, 2, actor, "status", string(canonical.OrderPending), string(canonical.OrderConfirmed), map[string]any{"reserved": len(made)})
+		if err != nil {
+			return Result{}, err
+		}
+		if err := s.orders.InsertAs(ctx, tx, &row, 2, created, st); err != nil {
 			return Result{}, err
 		}
 	}
@@ -233,24 +265,9 @@ func reserveLocation(o canonical.Order) string {
 // reserveAll reserves every open stock line of a pending order and confirms
 // it; on any shortage it releases what it reserved and leaves it pending.
 func (s *Service) reserveAll(ctx context.Context, tx store.DBTX, row *store.OrderRow, actor string, res *Result) error {
-	loc := reserveLocation(row.Order)
-	var made []inventory.Reservation
-	var cmds []inventory.Command
-	for _, l := range row.Order.Lines {
-		if l.GiftCard || l.Open() == 0 {
-			continue
-		}
-		r, c, err := s.inv.Reserve(ctx, tx, inventory.ReserveRequest{OrderID: row.Order.ID, LineID: l.ID, SKU: l.SKU, LocationID: loc, Quantity: l.Open()})
-		var short *inventory.InsufficientStockError
-		if errors.As(err, &short) {
-			res.Shortages = append(res.Shortages, Shortage{LineID: l.ID, InsufficientStockError: *short})
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		made = append(made, r)
-		cmds = append(cmds, c...)
+	made, cmds, err := s.reserveLines(ctx, tx, row.Order, res)
+	if err != nil {
+		return err
 	}
 	if len(res.Shortages) > 0 {
 		_, c, err := s.inv.ReleaseOrder(ctx, tx, row.Order.ID, "")
@@ -264,6 +281,31 @@ func (s *Service) reserveAll(ctx context.Context, tx store.DBTX, row *store.Orde
 	res.Reservations = append(res.Reservations, made...)
 	res.Commands = inventory.Coalesce(append(res.Commands, cmds...))
 	return s.setStatus(ctx, tx, row, canonical.OrderConfirmed, actor, map[string]any{"reserved": len(made)})
+}
+
+// reserveLines reserves every open stock line of an order, adding the lines
+// it could not reserve to res.Shortages; it returns what it reserved.
+func (s *Service) reserveLines(ctx context.Context, tx store.DBTX, o canonical.Order, res *Result) ([]inventory.Reservation, []inventory.Command, error) {
+	loc := reserveLocation(o)
+	var made []inventory.Reservation
+	var cmds []inventory.Command
+	for _, l := range o.Lines {
+		if l.GiftCard || l.Open() == 0 {
+			continue
+		}
+		r, c, err := s.inv.Reserve(ctx, tx, inventory.ReserveRequest{OrderID: o.ID, LineID: l.ID, SKU: l.SKU, LocationID: loc, Quantity: l.Open()})
+		var short *inventory.InsufficientStockError
+		if errors.As(err, &short) {
+			res.Shortages = append(res.Shortages, Shortage{LineID: l.ID, InsufficientStockError: *short})
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		made = append(made, r)
+		cmds = append(cmds, c...)
+	}
+	return made, cmds, nil
 }
 
 func (s *Service) update(ctx context.Context, tx store.DBTX, cur store.OrderRow, o canonical.Order, version int64, actor string, reserve bool) (Result, error) {
@@ -379,16 +421,25 @@ func (s *Service) setStatus(ctx context.Context, tx store.DBTX, row *store.Order
 }
 
 func (s *Service) history(ctx context.Context, tx store.DBTX, row store.OrderRow, actor, action, from, to string, detail any) error {
+	e, err := s.entry(row.Order.ID, row.Version, actor, action, from, to, detail)
+	if err != nil {
+		return err
+	}
+	return s.orders.AppendHistory(ctx, tx, e)
+}
+
+// entry is a history entry made now.
+func (s *Service) entry(orderID string, seq int64, actor, action, from, to string, detail any) (store.HistoryEntry, error) {
 	var raw json.RawMessage
 	if detail != nil {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return fmt.Errorf("order %s history: %w", row.Order.ID, err)
+			return store.HistoryEntry{}, fmt.Errorf("order %s history: %w", orderID, err)
 		}
 		raw = b
 	}
-	return s.orders.AppendHistory(ctx, tx, store.HistoryEntry{OrderID: row.Order.ID, Seq: row.Version, At: s.now(), Actor: actor,
-		Action: action, FromStatus: from, ToStatus: to, Detail: raw})
+	return store.HistoryEntry{ID: store.NewID(), OrderID: orderID, Seq: seq, At: s.now(), Actor: actor,
+		Action: action, FromStatus: from, ToStatus: to, Detail: raw}, nil
 }
 
 // Get returns one order.

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -34,7 +35,7 @@ func TestRunBench_SmallWorldReportsItsFigures(t *testing.T) {
 // 100,000 SKUs, stock in SQLite) and reports its latency percentiles.
 func BenchmarkRouting_Decide(b *testing.B) {
 	for b.Loop() {
-		rep, err := RunBench(context.Background(), BenchConfig{RulesPath: "../../configs/routing/default.yaml", Dir: b.TempDir()}, nil)
+		rep, err := RunBench(context.Background(), BenchConfig{RulesPath: "../../configs/routing/default.yaml", Dir: b.TempDir()}, os.Stdout)
 		if err != nil {
 			b.Fatal(err)
 		}

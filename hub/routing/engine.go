@@ -89,6 +89,7 @@ const (
 	listPerReason  = 25
 	defaultAltsLim = 3
 	smallFetch     = 48 // (location, SKU) pairs read in one query rather than SKU by SKU
+	kmPerDegreeLat = 111.19
 )
 
 // lookup geocodes a country and postal code once per router.
@@ -470,6 +471,7 @@ type exclusionList struct {
 type exclusion struct {
 	id, reason, detail string
 	km, limit          float64
+	atLeast            bool // km is a lower bound
 }
 
 func (x *exclusionList) count(reason string) {
@@ -516,6 +518,9 @@ func (x *exclusionList) finish() []Exclusion {
 	for i, e := range all {
 		if e.reason == ExclTooFar {
 			e.detail = fmt.Sprintf("%.1f km away, rule allows %.0f km", e.km, e.limit)
+			if e.atLeast {
+				e.detail = fmt.Sprintf("over %.0f km away, rule allows %.0f km", e.km, e.limit)
+			}
 		}
 		out[i] = Exclusion{LocationID: e.id, Reason: e.reason, Detail: e.detail}
 	}
@@ -646,6 +651,11 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 		switch {
 		case method == canonical.FulfilPickup && l.ID == pickupID:
 			km = 0
+		case limited && dest != nil && e.geo != nil && math.Abs(e.geo.Lat-dest.Lat)*kmPerDegreeLat > cs.MaxDistanceKM:
+			// The latitude difference alone puts it out of range: no need
+			// for the exact distance (most of a national chain, every time).
+			excl.add(exclusion{id: l.ID, reason: ExclTooFar, km: math.Abs(e.geo.Lat-dest.Lat) * kmPerDegreeLat, limit: cs.MaxDistanceKM, atLeast: true})
+			continue
 		case dest != nil && e.geo != nil:
 			km = d.distance(i, dest)
 		case limited:
@@ -662,8 +672,15 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 		}
 		pass = append(pass, &candidate{e: e, km: km})
 	}
-	// Nearest first, so max_candidates keeps the nearest.
-	slices.SortStableFunc(pass, func(a, b *candidate) int { return cmp.Compare(a.km, b.km) })
+	// Nearest first, so max_candidates keeps the nearest; distance-exempt
+	// locations (the warehouse a split may always use) come before them all.
+	slices.SortStableFunc(pass, func(a, b *candidate) int {
+		ea, eb := slices.Contains(cs.DistanceExempt, a.e.loc.Type), slices.Contains(cs.DistanceExempt, b.e.loc.Type)
+		if ea != eb {
+			return boolFirst(ea)
+		}
+		return cmp.Compare(a.km, b.km)
+	})
 	if cs.Lines == LinesAll && !ignoreStock {
 		return d.fullCandidates(cs, pass, excl)
 	}

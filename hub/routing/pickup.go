@@ -47,8 +47,10 @@ type PickupRequest struct {
 
 // PickupLine is one cart line.
 type PickupLine struct {
-	SKU      string `json:"sku"`
-	Quantity int64  `json:"quantity"`
+	// SKU is the stock-keeping unit.
+	SKU string `json:"sku"`
+	// Quantity is the units wanted.
+	Quantity int64 `json:"quantity"`
 }
 
 // PickupResponse is the answer: the nearest stores that can hand over every
@@ -64,10 +66,14 @@ type PickupResponse struct {
 
 // PickupStore is one store that can hand over the whole cart now.
 type PickupStore struct {
-	LocationID string            `json:"location_id"`
-	Name       string            `json:"name"`
-	Address    canonical.Address `json:"address"`
-	DistanceKM float64           `json:"distance_km"`
+	// LocationID is the store's location id.
+	LocationID string `json:"location_id"`
+	// Name is its display name.
+	Name string `json:"name"`
+	// Address is where the customer collects.
+	Address canonical.Address `json:"address"`
+	// DistanceKM is from the shopper's point.
+	DistanceKM float64 `json:"distance_km"`
 	// Available is the units available now per SKU of the cart.
 	Available map[string]int64 `json:"available"`
 }
@@ -76,9 +82,9 @@ const maxPickupBody = 64 << 10
 
 // PickupOptionsHandler serves POST /api/v1/pickup-options: given cart lines
 // and a postal code (or a coordinate), the nearest pickup stores that can hand
-// over every line now, with distance and availability. Stock is read for the
-// nearest stores first, a batch at a time, so an answer costs a few indexed
-// lookups however many stores the chain has.
+// over every line now, with distance and availability. Stock is read SKU by
+// SKU, each only at the stores in range that had the SKUs before it, so an
+// answer costs a few indexed lookups however many stores the chain has.
 func PickupOptionsHandler(opts PickupOptions) http.Handler {
 	if opts.Geo == nil {
 		opts.Geo = geo.Lookup
@@ -193,33 +199,42 @@ func pickupStores(ctx context.Context, opts PickupOptions, req *PickupRequest, o
 		return strings.Compare(a.l.ID, b.l.ID)
 	})
 	res := &PickupResponse{Origin: origin, RadiusKM: radius, Stores: []PickupStore{}}
-	const batch = 16
-	for start := 0; start < len(ns) && len(res.Stores) < limit; start += batch {
-		part := ns[start:min(start+batch, len(ns))]
-		ids := make([]string, len(part))
-		for i, n := range part {
+	// SKU by SKU over the stores in range, each SKU read only at the stores
+	// that had every SKU before it: a few indexed reads per offer.
+	avail := make(map[string]map[string]int64, len(ns))
+	alive := ns
+	for _, sku := range skus {
+		if len(alive) == 0 {
+			break
+		}
+		ids := make([]string, len(alive))
+		for i, n := range alive {
 			ids[i] = n.l.ID
 		}
-		levels, err := opts.Stock.Levels(ctx, opts.DB, skus, ids)
+		levels, err := opts.Stock.Levels(ctx, opts.DB, []string{sku}, ids)
 		if err != nil {
 			return nil, err
 		}
-	stores:
-		for _, n := range part {
-			avail := make(map[string]int64, len(skus))
-			for _, sku := range skus {
-				a := levels[n.l.ID][sku].Available()
-				if a < need[sku] {
-					continue stores
-				}
-				avail[sku] = a
+		next := alive[:0:0]
+		for _, n := range alive {
+			a := levels[n.l.ID][sku].Available()
+			if a < need[sku] {
+				continue
 			}
-			res.Stores = append(res.Stores, PickupStore{LocationID: n.l.ID, Name: n.l.Name, Address: n.l.Address,
-				DistanceKM: round3(n.km), Available: avail})
-			if len(res.Stores) == limit {
-				break
+			if avail[n.l.ID] == nil {
+				avail[n.l.ID] = make(map[string]int64, len(skus))
 			}
+			avail[n.l.ID][sku] = a
+			next = append(next, n)
 		}
+		alive = next
+	}
+	for _, n := range alive {
+		if len(res.Stores) == limit {
+			break
+		}
+		res.Stores = append(res.Stores, PickupStore{LocationID: n.l.ID, Name: n.l.Name, Address: n.l.Address,
+			DistanceKM: round3(n.km), Available: avail[n.l.ID]})
 	}
 	return res, nil
 }

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -531,5 +532,32 @@ func TestRouting_RetryAfterAFailedRerouteRoutesOnlyTheUncoveredLines(t *testing.
 	if len(third.Allocations) != 1 || third.Allocations[0].LocationID != "st-santa-monica" || len(third.Allocations[0].Lines) != 1 ||
 		third.Allocations[0].Lines[0].SKU != "LAMP" || w.Level("wh-main", "TENT").Reserved != 1 {
 		t.Fatalf("the retry must route only the lamp, leaving the tent with the warehouse: %+v", third.Allocations)
+	}
+}
+
+func TestRouting_SplitConsidersTheDistanceExemptWarehouseBeyondMaxCandidates(t *testing.T) {
+	w := chain()
+	w.SetStock("wh-main", "TENT", 10) // 625 km away, exempt from the 300 km limit
+	w.SetStock("st-pasadena", "LAMP", 2)
+	w.SetStock("st-santa-monica", "LAMP", 2)
+	w.SetStock("st-irvine", "LAMP", 2)
+	for i := range 10 { // more nearby stores than a batch of stock reads
+		id := fmt.Sprintf("st-extra-%d", i)
+		w.AddLocation(shop(id, canonical.GeoPoint{Lat: irvine.Lat + float64(i)*0.01, Lng: irvine.Lng}))
+		w.SetStock(id, "LAMP", 2)
+	}
+	rs := rulesWith(t, `
+  - name: split
+    when: { fulfilment: ship }
+    candidates: { capability: ship, lines: partial, max_distance_km: 300, distance_exempt: [warehouse], max_candidates: 2 }
+    rank: { by: [distance] }
+    split: { allowed: true, max_locations: 2 }
+`)
+	d, err := router(t, w, rs).Decide(context.Background(), nil, order("o-exempt", canonical.FulfilShip, "", line{"TENT", 1, 19900}, line{"LAMP", 1, 4500}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := planLocations(d); d.Outcome != OutcomeAllocated || !slices.Equal(got, []string{"wh-main", "st-pasadena"}) {
+		t.Fatalf("the warehouse must be considered although two nearer stores qualify: %s %v (%s)", d.Outcome, got, d.Reason)
 	}
 }

@@ -209,6 +209,7 @@ type Position struct {
 	Col int
 }
 
+// String renders the position as file:line:col.
 func (p Position) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
 
 // RuleError is one problem in a rules file, with its position.
@@ -219,11 +220,13 @@ type RuleError struct {
 	Msg string
 }
 
+// Error renders the problem as file:line:col: message.
 func (e RuleError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // RuleErrors is every problem found in a rules file, in file order.
 type RuleErrors []RuleError
 
+// Error lists every problem, one per line.
 func (e RuleErrors) Error() string {
 	parts := make([]string, len(e))
 	for i, x := range e {

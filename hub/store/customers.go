@@ -25,18 +25,23 @@ func (r Customers) Upsert(ctx context.Context, db DBTX, c canonical.Customer) (c
 		return c, errors.New("upsert customer: email is empty")
 	}
 	now := time.Now().UTC()
-	old, version, err := r.getBy(ctx, db, "email", c.Email)
+	old, version, oldDoc, err := r.getDoc(ctx, db, "email", c.Email)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		if c.ID == "" {
 			c.ID = NewID()
 		}
 		c.CreatedAt = now
-		_, err := db.ExecContext(ctx, r.Dialect.Rebind(`INSERT INTO customers (id, email, doc, version, created_at, updated_at)
-			VALUES (?,?,?,1,?,?) ON CONFLICT (email) DO NOTHING`), c.ID, c.Email, mustJSON(c), FormatTime(now), FormatTime(now))
-		if err != nil {
+		var id string
+		err := db.QueryRowContext(ctx, r.Dialect.Rebind(`INSERT INTO customers (id, email, doc, version, created_at, updated_at)
+			VALUES (?,?,?,1,?,?) ON CONFLICT (email) DO NOTHING RETURNING id`), c.ID, c.Email, mustJSON(c), FormatTime(now), FormatTime(now)).Scan(&id)
+		if err == nil {
+			return c, nil // stored as given
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
 			return c, fmt.Errorf("insert customer: %w", err)
 		}
+		// Someone stored the email first: return theirs.
 		got, _, err := r.getBy(ctx, db, "email", c.Email)
 		return got, err
 	case err != nil:
@@ -61,8 +66,12 @@ func (r Customers) Upsert(ctx context.Context, db DBTX, c canonical.Customer) (c
 	for _, ref := range c.Refs {
 		merged.Refs = merged.Refs.Set(ref.Connector, ref.ID)
 	}
+	doc := mustJSON(merged)
+	if doc == oldDoc {
+		return merged, nil // nothing new: no write
+	}
 	res, err := db.ExecContext(ctx, r.Dialect.Rebind(`UPDATE customers SET doc=?, version=version+1, updated_at=? WHERE id=? AND version=?`),
-		mustJSON(merged), FormatTime(now), merged.ID, version)
+		doc, FormatTime(now), merged.ID, version)
 	if err != nil {
 		return c, fmt.Errorf("update customer %s: %w", merged.ID, err)
 	}
@@ -85,18 +94,24 @@ func (r Customers) GetByEmail(ctx context.Context, db DBTX, email string) (canon
 }
 
 func (r Customers) getBy(ctx context.Context, db DBTX, col, val string) (canonical.Customer, int64, error) {
+	c, version, _, err := r.getDoc(ctx, db, col, val)
+	return c, version, err
+}
+
+// getDoc is getBy that also returns the stored document.
+func (r Customers) getDoc(ctx context.Context, db DBTX, col, val string) (canonical.Customer, int64, string, error) {
 	var c canonical.Customer
 	var doc string
 	var version int64
 	err := db.QueryRowContext(ctx, r.Dialect.Rebind(`SELECT doc, version FROM customers WHERE `+col+`=?`), val).Scan(&doc, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, 0, &NotFoundError{Entity: "customer", ID: val}
+		return c, 0, "", &NotFoundError{Entity: "customer", ID: val}
 	}
 	if err != nil {
-		return c, 0, fmt.Errorf("read customer %s: %w", val, err)
+		return c, 0, "", fmt.Errorf("read customer %s: %w", val, err)
 	}
 	if err := json.Unmarshal([]byte(doc), &c); err != nil {
-		return c, 0, fmt.Errorf("decode customer %s: %w", val, err)
+		return c, 0, "", fmt.Errorf("decode customer %s: %w", val, err)
 	}
-	return c, version, nil
+	return c, version, doc, nil
 }

@@ -28,6 +28,10 @@ type OrderRow struct {
 	CreatedAt time.Time
 	// UpdatedAt is when the hub last changed the row.
 	UpdatedAt time.Time
+
+	// refsKey is the external refs known stored for this row (set by reads
+	// and writes), so an update that did not change them skips rewriting them.
+	refsKey string
 }
 
 // HistoryEntry is one change of an order.
@@ -82,12 +86,20 @@ const orderCols = `id, doc, customer_id, source_version, version, created_at, up
 // Insert stores a new order with version 1. The (channel, external_id) pair is
 // unique: inserting it twice fails.
 func (r Orders) Insert(ctx context.Context, db DBTX, row *OrderRow) error {
+	return r.InsertAs(ctx, db, row, 1)
+}
+
+// InsertAs is Insert for a new order whose first changes were made in the
+// same transaction before it was written: the row is stored once, at version
+// (at least 1), and the history entries describing those changes are appended
+// in the same round trip (see AppendHistory).
+func (r Orders) InsertAs(ctx context.Context, db DBTX, row *OrderRow, version int64, history ...HistoryEntry) error {
 	now := time.Now()
 	if row.CreatedAt.IsZero() {
 		row.CreatedAt = now
 	}
 	row.UpdatedAt = now
-	row.Version = 1
+	row.Version = max(version, 1)
 	o := &row.Order
 	_, err := db.ExecContext(ctx, r.Dialect.Rebind(`INSERT INTO orders
 		(id, channel, external_id, number, status, customer_id, customer_email, placed_at, source_version, doc, version, created_at, updated_at)
@@ -97,7 +109,10 @@ func (r Orders) Insert(ctx context.Context, db DBTX, row *OrderRow) error {
 	if err != nil {
 		return fmt.Errorf("insert order %s/%s: %w", o.Channel, o.ExternalID, err)
 	}
-	return r.putRefs(ctx, db, *o)
+	if err := r.putRefs(ctx, db, row); err != nil {
+		return err
+	}
+	return r.AppendHistories(ctx, db, history...)
 }
 
 // Update writes row if its Version is still the stored one, then increments
@@ -116,21 +131,50 @@ func (r Orders) Update(ctx context.Context, db DBTX, row *OrderRow) error {
 		return &ConflictError{Entity: "order", ID: o.ID, Expected: row.Version}
 	}
 	row.Version++
-	return r.putRefs(ctx, db, *o)
+	return r.putRefs(ctx, db, row)
 }
 
-func (r Orders) putRefs(ctx context.Context, db DBTX, o canonical.Order) error {
+// refsKeyOf names the external refs an order has (its channel id first).
+func refsKeyOf(o *canonical.Order) string {
+	var b strings.Builder
+	b.WriteString(o.Channel)
+	b.WriteByte(0)
+	b.WriteString(o.ExternalID)
+	for _, ref := range o.Refs {
+		b.WriteByte(0)
+		b.WriteString(ref.Connector)
+		b.WriteByte(0)
+		b.WriteString(ref.ID)
+	}
+	return b.String()
+}
+
+// putRefs stores the order's external refs (one statement), unless the row
+// is known to have stored exactly these already.
+func (r Orders) putRefs(ctx context.Context, db DBTX, row *OrderRow) error {
+	o := &row.Order
+	key := refsKeyOf(o)
+	if key == row.refsKey {
+		return nil
+	}
 	refs := append(canonical.Refs{{Connector: o.Channel, ID: o.ExternalID}}, o.Refs...)
+	var vals []string
+	var args []any
 	for _, ref := range refs {
 		if ref.Connector == "" || ref.ID == "" {
 			continue
 		}
-		_, err := db.ExecContext(ctx, r.Dialect.Rebind(`INSERT INTO order_refs (connector, external_id, order_id) VALUES (?,?,?)
-			ON CONFLICT (connector, external_id) DO NOTHING`), ref.Connector, ref.ID, o.ID)
+		vals = append(vals, "(?,?,?)")
+		args = append(args, ref.Connector, ref.ID, o.ID)
+	}
+	if len(vals) > 0 {
+		_, err := db.ExecContext(ctx, r.Dialect.Rebind(`INSERT INTO order_refs (connector, external_id, order_id) VALUES `+strings.Join(vals, ",")+`
+			ON CONFLICT (connector, external_id) DO NOTHING`), args...)
 		if err != nil {
-			return fmt.Errorf("store order %s ref %s/%s: %w", o.ID, ref.Connector, ref.ID, err)
+			return fmt.Errorf("store order %s refs: %w", o.ID, err)
 		}
 	}
+	row.refsKey = key
 	return nil
 }
 
@@ -154,16 +198,16 @@ func (r Orders) Get(ctx context.Context, db DBTX, id string) (OrderRow, error) {
 // GetByExternal finds an order by a connector instance and the id it has there:
 // its channel id or any external ref recorded for it.
 func (r Orders) GetByExternal(ctx context.Context, db DBTX, connector, externalID string) (OrderRow, error) {
-	var id string
-	err := db.QueryRowContext(ctx, r.Dialect.Rebind(`SELECT order_id FROM order_refs WHERE connector=? AND external_id=?`),
-		connector, externalID).Scan(&id)
+	row := db.QueryRowContext(ctx, r.Dialect.Rebind(`SELECT o.id, o.doc, o.customer_id, o.source_version, o.version, o.created_at, o.updated_at
+		FROM order_refs f JOIN orders o ON o.id = f.order_id WHERE f.connector=? AND f.external_id=?`), connector, externalID)
+	o, err := scanOrder(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OrderRow{}, &NotFoundError{Entity: "order", ID: connector + "/" + externalID}
 	}
 	if err != nil {
 		return OrderRow{}, fmt.Errorf("find order %s/%s: %w", connector, externalID, err)
 	}
-	return r.Get(ctx, db, id)
+	return o, nil
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -185,6 +229,7 @@ func scanOrder(s scanner) (OrderRow, error) {
 	row.CustomerID = cid
 	row.CreatedAt, _ = ParseTime(ca)
 	row.UpdatedAt, _ = ParseTime(ua)
+	row.refsKey = refsKeyOf(&row.Order)
 	return row, nil
 }
 
@@ -285,20 +330,33 @@ func decodeCursor(s string) (orderCursor, error) {
 
 // AppendHistory records one change of an order.
 func (r Orders) AppendHistory(ctx context.Context, db DBTX, e HistoryEntry) error {
-	if e.ID == "" {
-		e.ID = NewID()
+	return r.AppendHistories(ctx, db, e)
+}
+
+// AppendHistories records changes of orders, in one statement (none: nothing
+// to do). An entry without ID or At gets a new id and the current time.
+func (r Orders) AppendHistories(ctx context.Context, db DBTX, entries ...HistoryEntry) error {
+	if len(entries) == 0 {
+		return nil
 	}
-	if e.At.IsZero() {
-		e.At = time.Now()
+	args := make([]any, 0, 9*len(entries))
+	for _, e := range entries {
+		if e.ID == "" {
+			e.ID = NewID()
+		}
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		detail := string(e.Detail)
+		if detail == "" {
+			detail = "{}"
+		}
+		args = append(args, e.ID, e.OrderID, e.Seq, FormatTime(e.At), e.Actor, e.Action, e.FromStatus, e.ToStatus, detail)
 	}
-	detail := string(e.Detail)
-	if detail == "" {
-		detail = "{}"
-	}
-	_, err := db.ExecContext(ctx, r.Dialect.Rebind(`INSERT INTO order_history (id, order_id, seq, at, actor, action, from_status, to_status, detail)
-		VALUES (?,?,?,?,?,?,?,?,?)`), e.ID, e.OrderID, e.Seq, FormatTime(e.At), e.Actor, e.Action, e.FromStatus, e.ToStatus, detail)
-	if err != nil {
-		return fmt.Errorf("append order %s history: %w", e.OrderID, err)
+	q := `INSERT INTO order_history (id, order_id, seq, at, actor, action, from_status, to_status, detail) VALUES (?,?,?,?,?,?,?,?,?)` +
+		strings.Repeat(",(?,?,?,?,?,?,?,?,?)", len(entries)-1)
+	if _, err := db.ExecContext(ctx, r.Dialect.Rebind(q), args...); err != nil {
+		return fmt.Errorf("append order %s history: %w", entries[0].OrderID, err)
 	}
 	return nil
 }

@@ -446,3 +446,13 @@ func (s *Server) ProductByHandle(handle string) (id string, variants int, firstP
 	}
 	return gid("Product", p.ID), len(p.Variants), firstPrice, true
 }
+
+// Resume moves the shop's id sequence and order numbering past ids and numbers
+// handed out by an earlier run, so a sandbox restarted beside a hub that kept
+// its state never reuses an order id. It never moves them back.
+func (s *Server) Resume(lastID, lastOrderNumber int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.seq = max(s.st.seq, lastID)
+	s.st.orderNumber = max(s.st.orderNumber, lastOrderNumber)
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/crossdockhq/crossdock/canonical"
+	"github.com/crossdockhq/crossdock/hub/geo"
+	"github.com/crossdockhq/crossdock/hub/routing"
+)
+
+// narrator tells the demo's story in plain words, one line per decision, from
+// what the hub's API says: it is what a customer-service agent would see.
+type narrator struct {
+	out     io.Writer
+	base    string
+	token   string
+	log     *slog.Logger
+	client  *http.Client
+	started time.Time
+	told    map[string]bool
+	locs    map[string]canonical.Location
+	routed  int
+	refused int
+}
+
+func newNarrator(out io.Writer, hubURL, token string, log *slog.Logger) *narrator {
+	return &narrator{out: out, base: hubURL + "/api/v1", token: token, log: log, client: &http.Client{Timeout: 5 * time.Second},
+		started: time.Now().Add(-time.Minute), told: map[string]bool{}, locs: map[string]canonical.Location{}}
+}
+
+func (n *narrator) get(ctx context.Context, path string, into any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+n.token)
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, b)
+	}
+	return json.NewDecoder(resp.Body).Decode(into)
+}
+
+// follow narrates until ctx ends, or until limit orders (when positive) have
+// been placed and each routed or refused.
+func (n *narrator) follow(ctx context.Context, placed <-chan int, limit int) error {
+	var locs struct {
+		Locations []canonical.Location `json:"locations"`
+	}
+	if err := n.get(ctx, "/locations", &locs); err == nil {
+		for _, l := range locs.Locations {
+			n.locs[l.ID] = l
+		}
+	}
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	count, done := 0, false
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case c, ok := <-placed:
+			if !ok {
+				done, placed = true, nil
+				continue
+			}
+			count = c
+		case <-t.C:
+		}
+		if err := n.poll(ctx); err != nil && ctx.Err() == nil {
+			n.log.Debug("demo narration", "err", err)
+		}
+		if limit > 0 && done && count >= limit && n.routed+n.refused >= limit {
+			return nil
+		}
+	}
+}
+
+type orderDetail struct {
+	canonical.Order
+	Routing []routing.Decision `json:"routing"`
+}
+
+func (n *narrator) poll(ctx context.Context) error {
+	var page struct {
+		Orders []struct {
+			ID     string `json:"id"`
+			Number string `json:"number"`
+		} `json:"orders"`
+	}
+	q := url.Values{"limit": {"100"}, "placed_from": {n.started.UTC().Format(time.RFC3339)}}
+	if err := n.get(ctx, "/orders?"+q.Encode(), &page); err != nil {
+		return err
+	}
+	for i := len(page.Orders) - 1; i >= 0; i-- { // oldest first
+		o := page.Orders[i]
+		if n.told[o.ID] {
+			continue
+		}
+		var d orderDetail
+		if err := n.get(ctx, "/orders/"+url.PathEscape(o.ID), &d); err != nil {
+			return err
+		}
+		if len(d.Routing) == 0 {
+			continue // not routed yet
+		}
+		n.told[o.ID] = true
+		n.routed++
+		fmt.Fprintln(n.out, n.line(d.Order, d.Routing[len(d.Routing)-1]))
+	}
+	return nil
+}
+
+// line is one decision in words.
+func (n *narrator) line(o canonical.Order, d routing.Decision) string {
+	head := fmt.Sprintf("order %s from %s", orDash(o.Number), o.Channel)
+	if a := o.ShippingAddress; a != nil && a.City != "" {
+		head += fmt.Sprintf(" (%s, %s %s)", a.City, a.Region, a.PostalCode)
+	}
+	switch {
+	case len(d.Plan) == 0:
+		return fmt.Sprintf("%s: %s in queue %q: %s", head, d.Outcome, d.Queue, d.Reason)
+	case len(d.Plan) > 1:
+		parts := make([]string, len(d.Plan))
+		for i, p := range d.Plan {
+			parts[i] = fmt.Sprintf("%s (%d line(s), %s away)", n.name(p.LocationID, p.LocationName), len(p.Lines), km(p.DistanceKM))
+		}
+		return fmt.Sprintf("%s: split over %s, because no single location has every line%s", head, strings.Join(parts, " + "), n.saving(d))
+	}
+	p := d.Plan[0]
+	where := n.name(p.LocationID, p.LocationName)
+	switch p.Method {
+	case canonical.FulfilPickup:
+		return fmt.Sprintf("%s: pick up at %s, stock reserved there", head, where)
+	case canonical.FulfilShipToStore:
+		return fmt.Sprintf("%s: %s sends it to the pickup store, %s away", head, where, km(p.DistanceKM))
+	}
+	line := fmt.Sprintf("%s: ship from %s, %s away", head, where, km(p.DistanceKM))
+	if d.BaselineLocation != "" && d.BaselineLocation != p.LocationID {
+		if wh, ok := n.locs[d.BaselineLocation]; ok && d.Destination != nil {
+			if g := wh.Geo; g != nil {
+				line += fmt.Sprintf(", instead of %s, %s", wh.Name, km(geo.DistanceKM(*g, *d.Destination)))
+			}
+		}
+	}
+	return line + n.saving(d) + fmt.Sprintf(" [rule %s]", d.Rule)
+}
+
+func (n *narrator) saving(d routing.Decision) string {
+	if d.Saving == nil || d.Saving.Amount == 0 {
+		return ""
+	}
+	if d.Saving.Amount < 0 {
+		return fmt.Sprintf("; costs $%s more than the warehouse", (canonical.Money{Amount: -d.Saving.Amount, Currency: d.Saving.Currency}).Decimal())
+	}
+	return fmt.Sprintf("; estimated saving $%s", d.Saving.Decimal())
+}
+
+func (n *narrator) name(id, name string) string {
+	if name != "" {
+		return name
+	}
+	if l, ok := n.locs[id]; ok {
+		return l.Name
+	}
+	return id
+}
+
+func km(d float64) string {
+	if d < 10 {
+		return fmt.Sprintf("%.1f km", d)
+	}
+	s := fmt.Sprintf("%d", int64(d+0.5))
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " km"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
