@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crossdockhq/crossdock/connectors/shopify/sandbox"
+	"github.com/crossdockhq/crossdock/hub/config"
 	"github.com/crossdockhq/crossdock/hub/geo"
 	"github.com/crossdockhq/crossdock/hub/store"
 )
@@ -28,7 +30,6 @@ func init() { addCommand(newDemoCmd) }
 // demoOptions are the flags of `crossdock demo`.
 type demoOptions struct {
 	config   string
-	dataDir  string
 	listen   string
 	duration time.Duration
 	orders   int
@@ -69,7 +70,6 @@ stopped; --fresh starts over.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.config, "config", "configs/demo/hub.yaml", "the demo hub config")
-	cmd.Flags().StringVar(&o.dataDir, "data", "data/demo", "where the demo keeps its state (the hub's SQLite file is named in the config)")
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "the hub's HTTP address; a free port is taken if this one is busy")
 	cmd.Flags().DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
 	cmd.Flags().IntVar(&o.orders, "orders", 0, "stop once this many new orders are placed and routed (0: no limit)")
@@ -80,12 +80,16 @@ stopped; --fresh starts over.`,
 
 func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	out := g.stdout
+	dataDir, err := demoDataDir(o.config)
+	if err != nil {
+		return err
+	}
 	if o.fresh {
-		if err := os.RemoveAll(o.dataDir); err != nil {
+		if err := os.RemoveAll(dataDir); err != nil {
 			return fmt.Errorf("demo: start fresh: %w", err)
 		}
 	}
-	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	if o.duration > 0 {
@@ -97,7 +101,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	adminToken, err := demoSecret(filepath.Join(o.dataDir, "admin.token"), "cdk_demo_")
+	adminToken, err := demoSecret(filepath.Join(dataDir, "admin.token"), "cdk_demo_")
 	if err != nil {
 		return err
 	}
@@ -111,13 +115,17 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	shopToken, webhookSecret := "shpat_"+randomHex(16), randomHex(24)
 	shop := sandbox.New(sandbox.Config{ShopDomain: "crossdock-demo.myshopify.com", ShopName: "Northwind Outfitters",
 		AccessTokens: []string{shopToken}, WebhookURL: hubURL + "/webhooks/shopify-us", WebhookSecret: webhookSecret,
+		WebhookTopics: []string{"orders/create", "orders/updated", "orders/cancelled"},
 		Seed: seed, Logger: g.logger().With("component", "shopify-sandbox")})
 	shopURL, err := shop.Listen("127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	defer shop.Close()
-	if err := resumeShop(ctx, shop, o.config); err != nil {
+	if err := checkLocationMap(o.config, shop, seed); err != nil {
+		return err
+	}
+	if err := resumeShop(ctx, shop, filepath.Join(dataDir, "hub.db")); err != nil {
 		return err
 	}
 	for k, v := range map[string]string{"CROSSDOCK_DEMO_SHOPIFY_URL": shopURL, "CROSSDOCK_DEMO_SHOPIFY_TOKEN": shopToken,
@@ -125,35 +133,55 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		os.Setenv(k, v)
 	}
 
+	// The hub's log goes to a file: the terminal is for the story.
+	logPath := filepath.Join(dataDir, "hub.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer logFile.Close()
+	hubG := *g
+	hubG.stderr = logFile
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHub()
 	hubDone := make(chan error, 1)
-	go func() { hubDone <- runHub(hubCtx, g, o.config, addr) }()
+	go func() { hubDone <- runHub(hubCtx, &hubG, o.config, addr) }()
 	if err := waitReady(ctx, hubURL, hubDone); err != nil {
+		return fmt.Errorf("%w (see %s)", err, logPath)
+	}
+	n := newNarrator(out, hubURL, adminToken, g.logger())
+	n.dupes = func() map[string]int { return duplicateWebhooks(shop) }
+	n.dbDSN = "sqlite:" + filepath.Join(dataDir, "hub.db")
+	if n.db, err = store.Open(ctx, n.dbDSN); err != nil {
 		return err
+	}
+	defer n.db.Close()
+	lastSKU := seed.Stock[len(seed.Stock)-1]
+	if err := n.waitForStock(ctx, lastSKU.SKU); err != nil {
+		return fmt.Errorf("demo: the stock feed was not loaded: %w (see %s)", err, logPath)
 	}
 	fmt.Fprintf(out, `
 Crossdock demo is running.
   Shopify sandbox  %s   (shop "Northwind Outfitters", %d products, %d locations)
   Hub API          %s/api/v1   token: %s
   Metrics          %s/metrics
+  Hub log          %s
 
   Try:  curl -s -H "Authorization: Bearer %s" %s/api/v1/orders | head -c 600
         curl -s -H "Authorization: Bearer %s" %s/api/v1/inventory/%s
 
 Orders arrive every %s. Ctrl-C stops.
 
-`, shopURL, len(seed.Products), len(seed.Locations), hubURL, adminToken, hubURL, adminToken, hubURL, adminToken, hubURL, seed.Products[0].Variants[0].SKU, o.every)
+`, shopURL, len(seed.Products), len(seed.Locations), hubURL, adminToken, hubURL, logPath, adminToken, hubURL, adminToken, hubURL, seed.Products[0].Variants[0].SKU, o.every)
 
-	n := newNarrator(out, hubURL, adminToken, g.logger())
 	placed := runOrders(ctx, shop, seed, o, n)
 	err = n.follow(ctx, placed, o.orders)
 	stopHub()
 	if herr := <-hubDone; herr != nil && !errors.Is(herr, context.Canceled) {
 		return herr
 	}
-	fmt.Fprintf(out, "\nDemo stopped: %d orders routed, %d refused. The state is in %s; run `crossdock demo` again to continue, or with --fresh to start over.\n",
-		n.routed, n.refused, o.dataDir)
+	fmt.Fprintf(out, "\nDemo stopped: %d orders routed, %d refused, %d duplicate deliveries absorbed. The state is in %s;\nrun `crossdock demo` again to continue, or with --fresh to start over.\n",
+		n.routed, n.refused, len(n.toldDupes), dataDir)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
@@ -200,13 +228,22 @@ func placeDemoOrder(shop *sandbox.Server, seed *sandbox.Seed, i int) error {
 		return ""
 	}
 	sku := func(k int) string { return seed.Products[k%len(seed.Products)].Variants[0].SKU }
+	// stockedAt is a SKU the named location has at least n of.
+	stockedAt := func(name string, n int64) string {
+		for _, st := range seed.Stock {
+			if st.Location == name && st.Available >= n {
+				return st.SKU
+			}
+		}
+		return sku(3)
+	}
 	var spec *sandbox.OrderSpec
 	switch i {
 	case 2: // a customer near a store picks up there
 		spec = &sandbox.OrderSpec{Email: "maya.lopez@example.com", FirstName: "Maya", LastName: "Lopez", Zip: "80202",
-			PickupAt: store("Denver"), Lines: []sandbox.OrderLineSpec{{SKU: sku(3), Quantity: 1}}}
-	case 4: // the same webhook delivered twice: one order
-		shop.Inject(sandbox.FaultDuplicateWebhook, 1)
+			PickupAt: store("Denver"), Lines: []sandbox.OrderLineSpec{{SKU: stockedAt(store("Denver"), 5), Quantity: 1}}}
+	case 4: // the order's webhook delivered twice: one order
+		shop.DuplicateNext("orders/create")
 	case 6: // a card number in the note: refused, never stored
 		spec = &sandbox.OrderSpec{Email: "sam.careless@example.com", FirstName: "Sam", LastName: "Careless", Zip: "60601",
 			Note: "please charge my card 4111 1111 1111 1111 exp 12/29", Lines: []sandbox.OrderLineSpec{{SKU: sku(5), Quantity: 1}}}
@@ -291,8 +328,7 @@ func readCSV(path string) ([]map[string]string, error) {
 
 // resumeShop moves the new shop's ids past the orders an earlier run left in
 // the hub, so a restarted demo never reuses an order id.
-func resumeShop(ctx context.Context, shop *sandbox.Server, cfgPath string) error {
-	path := filepath.Join(filepath.Dir(cfgPath), "../../data/demo/hub.db")
+func resumeShop(ctx context.Context, shop *sandbox.Server, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
@@ -322,6 +358,71 @@ func resumeShop(ctx context.Context, shop *sandbox.Server, cfgPath string) error
 	// Ids are handed out to lines and fulfilment orders too: leave room.
 	shop.Resume(lastID+1000, lastNumber)
 	return rows.Err()
+}
+
+// duplicateWebhooks counts the shop's deliveries per webhook id that were
+// sent more than once.
+func duplicateWebhooks(shop *sandbox.Server) map[string]int {
+	n := map[string]int{}
+	for _, w := range shop.SentWebhooks() {
+		n[w.Topic+" "+w.ID]++
+	}
+	for k, c := range n {
+		if c < 2 {
+			delete(n, k)
+		}
+	}
+	return n
+}
+
+// checkLocationMap makes sure the demo config maps every Shopify location of
+// the sandbox to the Crossdock location of the same name, so stock published
+// per location lands where it belongs.
+func checkLocationMap(cfgPath string, shop *sandbox.Server, seed *sandbox.Seed) error {
+	cfg, err := config.LoadWith(cfgPath, config.Options{Getenv: func(string) (string, bool) { return "placeholder-value", true }})
+	if err != nil {
+		return err
+	}
+	c, ok := cfg.Connector("shopify-us")
+	if !ok {
+		return fmt.Errorf("demo: %s has no shopify-us connector", cfgPath)
+	}
+	raw, err := c.ConfigJSON()
+	if err != nil {
+		return err
+	}
+	var sc struct {
+		Locations map[string]string `json:"locations"`
+	}
+	if err := json.Unmarshal(raw, &sc); err != nil {
+		return err
+	}
+	rows, err := readCSV(filepath.Join(filepath.Dir(cfgPath), "data", "locations.csv"))
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		gid := shop.LocationGID(r["name"])
+		if sc.Locations[gid] != r["id"] {
+			return fmt.Errorf("demo: %s maps Shopify location %s to %q, but the sandbox gave that id to %s (%s)", cfgPath, gid, sc.Locations[gid], r["id"], r["name"])
+		}
+	}
+	return nil
+}
+
+// demoDataDir is the folder of the demo hub's SQLite file: the demo keeps its
+// own state (the admin token) beside it, and --fresh removes it. The config is
+// read with placeholders for its ${env:...} values, which the demo sets later.
+func demoDataDir(cfgPath string) (string, error) {
+	cfg, err := config.LoadWith(cfgPath, config.Options{Getenv: func(string) (string, bool) { return "placeholder-value", true }})
+	if err != nil {
+		return "", err
+	}
+	path, ok := strings.CutPrefix(cfg.DSN(), "sqlite:")
+	if !ok {
+		return "", fmt.Errorf("demo: %s must keep its data in SQLite (hub.data: sqlite:PATH)", cfgPath)
+	}
+	return filepath.Dir(path), nil
 }
 
 // demoSecret returns the secret kept in path, creating it on the first run.

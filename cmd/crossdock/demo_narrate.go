@@ -14,6 +14,7 @@ import (
 	"github.com/crossdockhq/crossdock/canonical"
 	"github.com/crossdockhq/crossdock/hub/geo"
 	"github.com/crossdockhq/crossdock/hub/routing"
+	"github.com/crossdockhq/crossdock/hub/store"
 )
 
 // narrator tells the demo's story in plain words, one line per decision, from
@@ -27,13 +28,22 @@ type narrator struct {
 	started time.Time
 	told    map[string]bool
 	locs    map[string]canonical.Location
+	// dupes reports webhook deliveries the shop sent more than once.
+	dupes     func() map[string]int
+	toldDupes map[string]bool
+	// db is the demo hub's database, read for the refused records.
+	db           *store.DB
+	dbDSN        string
+	seenRefusals map[string]bool
 	routed  int
 	refused int
+	pos     int
 }
 
 func newNarrator(out io.Writer, hubURL, token string, log *slog.Logger) *narrator {
 	return &narrator{out: out, base: hubURL + "/api/v1", token: token, log: log, client: &http.Client{Timeout: 5 * time.Second},
-		started: time.Now().Add(-time.Minute), told: map[string]bool{}, locs: map[string]canonical.Location{}}
+		started: time.Now().Add(-time.Minute), told: map[string]bool{}, locs: map[string]canonical.Location{},
+		toldDupes: map[string]bool{}, seenRefusals: map[string]bool{}}
 }
 
 func (n *narrator) get(ctx context.Context, path string, into any) error {
@@ -57,14 +67,6 @@ func (n *narrator) get(ctx context.Context, path string, into any) error {
 // follow narrates until ctx ends, or until limit orders (when positive) have
 // been placed and each routed or refused.
 func (n *narrator) follow(ctx context.Context, placed <-chan int, limit int) error {
-	var locs struct {
-		Locations []canonical.Location `json:"locations"`
-	}
-	if err := n.get(ctx, "/locations", &locs); err == nil {
-		for _, l := range locs.Locations {
-			n.locs[l.ID] = l
-		}
-	}
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	count, done := 0, false
@@ -83,18 +85,100 @@ func (n *narrator) follow(ctx context.Context, placed <-chan int, limit int) err
 		if err := n.poll(ctx); err != nil && ctx.Err() == nil {
 			n.log.Debug("demo narration", "err", err)
 		}
-		if limit > 0 && done && count >= limit && n.routed+n.refused >= limit {
+		if limit > 0 && done && count >= limit && n.routed+n.refused+n.pos >= limit {
 			return nil
 		}
 	}
 }
 
+// orderDetail is the part of GET /api/v1/orders/{id} the narrator reads.
 type orderDetail struct {
-	canonical.Order
+	Order   canonical.Order    `json:"order"`
 	Routing []routing.Decision `json:"routing"`
 }
 
+// pollRefusals tells the records the hub refused at its door (card data, bad
+// rows): they are in the dead-letter queue, never in the order book.
+func (n *narrator) pollRefusals(ctx context.Context) error {
+	if n.db == nil {
+		return nil
+	}
+	rows, err := n.db.QueryContext(ctx, `SELECT id, pipeline, reason FROM bus_dead_letters WHERE pipeline LIKE 'connector:%' ORDER BY created_at`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, pipeline, reason string
+		if err := rows.Scan(&id, &pipeline, &reason); err != nil {
+			return err
+		}
+		if n.seenRefusals[id] {
+			continue
+		}
+		n.seenRefusals[id] = true
+		n.refused++
+		fmt.Fprintf(n.out, "refused from %s: %s\n    not stored; see `crossdock dlq show %s --data %s`\n", strings.TrimPrefix(pipeline, "connector:"), reason, id, n.dbDSN)
+	}
+	return rows.Err()
+}
+
+// waitForStock waits until the hub knows the stock of sku, the last row of
+// the stock feed, at every location: orders placed before would find nothing
+// to route to.
+func (n *narrator) waitForStock(ctx context.Context, sku string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for len(n.locs) == 0 {
+		var locs struct {
+			Locations []canonical.Location `json:"locations"`
+		}
+		if err := n.get(ctx, "/locations", &locs); err != nil {
+			return err
+		}
+		for _, l := range locs.Locations {
+			n.locs[l.ID] = l
+		}
+	}
+	for {
+		var inv struct {
+			Levels []struct {
+				LocationID string `json:"location_id"`
+			} `json:"levels"`
+		}
+		err := n.get(ctx, "/inventory/"+url.PathEscape(sku), &inv)
+		if err == nil && len(inv.Levels) >= len(n.locs) && len(n.locs) > 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("no stock for %s after a minute", sku)
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 func (n *narrator) poll(ctx context.Context) error {
+	if n.dupes != nil {
+		for k, c := range n.dupes() {
+			if !n.toldDupes[k] {
+				n.toldDupes[k] = true
+				what := "applied it once"
+				if strings.HasPrefix(k, "orders/") {
+					what = "kept one order"
+				}
+				fmt.Fprintf(n.out, "webhook %s was delivered %d times by Shopify: the hub %s\n", k, c, what)
+			}
+		}
+	}
+	if err := n.pollRefusals(ctx); err != nil {
+		return err
+	}
 	var page struct {
 		Orders []struct {
 			ID     string `json:"id"`
@@ -115,6 +199,12 @@ func (n *narrator) poll(ctx context.Context) error {
 			return err
 		}
 		if len(d.Routing) == 0 {
+			if d.Order.Status == canonical.OrderFulfilled && d.Order.SourceLocationID != "" {
+				n.told[o.ID] = true
+				n.pos++
+				fmt.Fprintf(n.out, "order %s from %s: a sale at the counter of %s, handed over at once: nothing to route\n",
+					orDash(d.Order.Number), d.Order.Channel, n.name(d.Order.SourceLocationID, ""))
+			}
 			continue // not routed yet
 		}
 		n.told[o.ID] = true
@@ -146,7 +236,8 @@ func (n *narrator) line(o canonical.Order, d routing.Decision) string {
 	case canonical.FulfilPickup:
 		return fmt.Sprintf("%s: pick up at %s, stock reserved there", head, where)
 	case canonical.FulfilShipToStore:
-		return fmt.Sprintf("%s: %s sends it to the pickup store, %s away", head, where, km(p.DistanceKM))
+		pickup := n.name(o.Fulfilment.PickupLocationID, "")
+		return fmt.Sprintf("%s: pickup at %s, which lacks the stock, so %s sends it there (%s)", head, pickup, where, km(p.DistanceKM))
 	}
 	line := fmt.Sprintf("%s: ship from %s, %s away", head, where, km(p.DistanceKM))
 	if d.BaselineLocation != "" && d.BaselineLocation != p.LocationID {

@@ -21,6 +21,8 @@ import (
 	"github.com/crossdockhq/crossdock/hub/inventory"
 	"github.com/crossdockhq/crossdock/hub/locations"
 	"github.com/crossdockhq/crossdock/hub/orders"
+	"github.com/crossdockhq/crossdock/hub/routing"
+	"github.com/crossdockhq/crossdock/hub/store"
 	"github.com/crossdockhq/crossdock/pipelines"
 	plughost "github.com/crossdockhq/crossdock/plugins/host"
 )
@@ -32,6 +34,9 @@ import (
 // records connectors could not deliver.
 func init() {
 	addStepKinds(pipelines.RegisterCommerceSteps)
+	// The router is built once the database is open; the step finds it in
+	// the StepContext's services.
+	addStepKinds(func(reg *pipelines.Registry) { routing.RegisterStep(reg, nil, nil) })
 	addHubPart(commerceHubPart)
 }
 
@@ -105,8 +110,48 @@ func commerceHubPart(ctx context.Context, h *runningHub) (func(context.Context) 
 		return publish(sc.Context, sc.Tx, cmds)
 	}}
 
+	// Routing: the rules of the hub.yaml `routing` section over the state in SQL.
+	rules, err := routing.RulesFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	routeLocs := &routing.SQLLocations{Dialect: h.DB.Dialect}
+	routeStock := routing.SQLStock{Dialect: h.DB.Dialect}
+	decisions := routing.SQLDecisions{Dialect: h.DB.Dialect}
+	if rules != nil {
+		router, err := routing.New(routing.Config{Rules: rules, Locations: routeLocs, Stock: routeStock,
+			Velocity: routing.SQLVelocity{Dialect: h.DB.Dialect}, Capacity: routing.SQLCapacity{Dialect: h.DB.Dialect},
+			Reserver: routing.InventoryReserver{Inventory: inv}, Decisions: decisions})
+		if err != nil {
+			return nil, err
+		}
+		h.Services.Router = routing.StepService{Router: router,
+			Publish: func(sc *pipelines.StepContext, cmds []inventory.Command) error {
+				return publish(sc.Context, sc.Tx, cmds)
+			},
+			// A routed order is allocated; a pending one is confirmed on the way
+			// (the lifecycle goes pending -> confirmed -> allocated).
+			Allocated: func(sc *pipelines.StepContext, orderID string) error {
+				actor := "pipeline:" + sc.Pipeline
+				var te *orders.TransitionError
+				if _, err := ordersSvc.Transition(sc.Context, sc.Tx, orderID, canonical.OrderConfirmed, 0, actor); err != nil && !errors.As(err, &te) {
+					return err
+				}
+				_, err := ordersSvc.Transition(sc.Context, sc.Tx, orderID, canonical.OrderAllocated, 0, actor)
+				return err
+			}}
+	}
+	explain := api.RoutingExplainerFunc(func(ctx context.Context, db store.DBTX, orderID string) (any, error) {
+		d, err := decisions.Explain(ctx, db, orderID)
+		if d == nil && err == nil {
+			return []routing.Decision{}, nil
+		}
+		return d, err
+	})
+	h.Server.Handle("POST /api/v1/pickup-options", auth.Middleware(tokens)(routing.PickupOptionsHandler(routing.PickupOptions{
+		DB: h.DB, Locations: routeLocs, Stock: routeStock})))
 	h.Server.Handle("/api/v1/", api.New(api.Deps{DB: h.DB, Tokens: tokens, Publisher: b, Audit: auditLog,
-		Inventory: inv, Orders: ordersSvc, Locations: locs, Logger: logger}))
+		Inventory: inv, Orders: ordersSvc, Locations: locs, Routing: explain, Logger: logger}))
 
 	// Connectors: the host supervises the plugins and polls their streams;
 	// webhooks arrive at /webhooks/{instance}; commands leave through egress.

@@ -64,7 +64,7 @@ func (c *Config) stream(name string) *StreamConfig {
 	case StreamOrders:
 		return &c.Orders
 	}
-	return nil
+	return &StreamConfig{} // an export-only stream: columns by their own names
 }
 
 // parseConfig decodes, defaults and validates a config, naming every bad field.

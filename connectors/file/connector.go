@@ -45,7 +45,7 @@ func (c *Connector) Spec() sdk.Spec {
 			{Name: StreamInventory, Kind: canonical.KindInventoryLevel, Description: "inventory*.csv / inventory*.jsonl, one level (sku at location) per row"},
 			{Name: StreamOrders, Kind: canonical.KindOrder, Description: "orders*.csv / orders*.jsonl, one row per order line"},
 		},
-		Actions: []canonical.Action{canonical.ActionWriteRecord, canonical.ActionUpsertProduct, canonical.ActionSetInventory},
+		Actions: []canonical.Action{canonical.ActionWriteRecord, canonical.ActionUpsertProduct, canonical.ActionSetInventory, canonical.ActionFulfilmentRequest},
 	}
 }
 

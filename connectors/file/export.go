@@ -109,6 +109,8 @@ func exportRows(cmd sdk.Command) (stream string, rows []map[string]string, ext s
 		payload, kind = rec.Payload, rec.Kind
 	case canonical.ActionUpsertProduct:
 		kind = canonical.KindProduct
+	case canonical.ActionFulfilmentRequest:
+		kind = canonical.KindAllocation
 	case canonical.ActionSetInventory:
 		var s canonical.SetInventory
 		if err := json.Unmarshal(payload, &s); err != nil {
@@ -152,6 +154,8 @@ func exportRows(cmd sdk.Command) (stream string, rows []map[string]string, ext s
 		}
 		rows := orderRows(o)
 		return StreamOrders, rows, rows[0]["order_id"], nil
+	case canonical.KindAllocation:
+		return allocationRows(payload)
 	}
 	return "", nil, "", fmt.Errorf("file: records of kind %q cannot be exported", kind)
 }
@@ -216,6 +220,8 @@ func (c *Connector) appendRows(stream string, rows []map[string]string) error {
 		fields = productFields
 	case StreamInventory:
 		fields = inventoryFields
+	case StreamFulfilment:
+		fields = fulfilmentFields
 	default:
 		fields = orderFields
 	}

@@ -96,11 +96,14 @@ type locFacts struct {
 type aggs struct {
 	sku string
 	// ok is false when the database has no location epoch (aggregates unused).
-	ok    bool
-	epoch int64
-	nr    int64
-	rows  map[string]int64
-	locs  map[string]locFacts
+	ok bool
+	// locked is true when loaded under the SKU's lock: missing rows may then
+	// be created.
+	locked bool
+	epoch  int64
+	nr     int64
+	rows   map[string]int64
+	locs   map[string]locFacts
 	// pub is what each channel was last told ("channel\x00location" ->
 	// quantity), when loaded; kept current by the syncs of this change.
 	pub map[string]int64
@@ -133,6 +136,29 @@ func (s *Service) lockSKU(ctx context.Context, tx store.DBTX, sku string) (netwo
 	return networkReserved, nil
 }
 
+// LockSKUs takes the row locks of several SKUs for the rest of the
+// transaction, in SKU order, so transactions that change the same SKUs (an
+// order's lines in any order) queue instead of deadlocking on PostgreSQL.
+// On SQLite, whose hub transactions hold the database write lock, it does
+// nothing. Reserve and the other changes lock their SKU themselves; call this
+// first when one transaction changes several SKUs.
+func (s *Service) LockSKUs(ctx context.Context, tx store.DBTX, skus []string) error {
+	if s.d == store.SQLite || len(skus) < 2 {
+		return nil
+	}
+	sorted := slices.Clone(skus)
+	slices.Sort(sorted)
+	for _, sku := range slices.Compact(sorted) {
+		if sku == "" {
+			continue
+		}
+		if _, err := s.lockSKU(ctx, tx, sku); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // lockKnownSKU is lockSKU for a SKU the hub may not know: it creates no row
 // and reports whether there is one.
 func (s *Service) lockKnownSKU(ctx context.Context, tx store.DBTX, sku string) (networkReserved int64, found bool, err error) {
@@ -150,22 +176,44 @@ func (s *Service) lockKnownSKU(ctx context.Context, tx store.DBTX, sku string) (
 	return networkReserved, true, nil
 }
 
-// lockAggs locks the SKU and loads its aggregates (creating the missing
-// ones this service's channels use, recomputing stale ones), with what its
+// lockAggs locks the SKU and loads its current aggregates, with what its
 // channels were last told; loc, when set, is a location whose facts are
 // loaded with them.
 func (s *Service) lockAggs(ctx context.Context, tx store.DBTX, sku, loc string) (*aggs, error) {
+	return s.lockLoad(ctx, tx, sku, loc, "")
+}
+
+// lockLoad is lockAggs that also counts the reservations due by dueAt (see
+// loadAggs). On SQLite the transaction holds the write lock already, so the
+// SKU's row is read with the aggregates (and created if missing) instead of
+// being locked by a write of its own.
+func (s *Service) lockLoad(ctx context.Context, tx store.DBTX, sku, loc, dueAt string) (*aggs, error) {
+	if s.d == store.SQLite {
+		a, err := s.loadAggs(ctx, tx, sku, loc, -1, dueAt)
+		if err != nil {
+			return nil, err
+		}
+		if a.nr < 0 {
+			a.nr = 0
+			if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_skus (sku, lock_seq) VALUES (?, 1) ON CONFLICT (sku) DO NOTHING`, sku); err != nil {
+				return nil, fmt.Errorf("lock sku %s: %w", sku, err)
+			}
+		}
+		return a, nil
+	}
 	nr, err := s.lockSKU(ctx, tx, sku)
 	if err != nil {
 		return nil, err
 	}
-	return s.loadAggs(ctx, tx, sku, loc, nr, "")
+	return s.loadAggs(ctx, tx, sku, loc, nr, dueAt)
 }
 
 // loadAggs reads, in one statement, the location epoch and loc's facts, the
 // SKU's aggregate rows, its published figures (when channels are configured)
 // and, with dueAt set, how many of its active reservations expire by then
-// (in a.due); then it recomputes stale rows and creates missing ones.
+// (in a.due). With nr
+// < 0 it reads the SKU's network-wide reservations too (a.nr stays < 0 when
+// the SKU has no row).
 func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, nr int64, dueAt string) (*aggs, error) {
 	a := &aggs{sku: sku, nr: nr, rows: map[string]int64{}, locs: map[string]locFacts{}}
 	q := `SELECT 'e', '', COALESCE(loc.groups, ''), e.n, COALESCE(loc.active, 1) FROM location_epoch e LEFT JOIN locations loc ON loc.id = ? WHERE e.id = 1
@@ -174,6 +222,10 @@ func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, 
 	if len(s.cfg.Buffers) > 0 {
 		a.pub = map[string]int64{}
 		q += ` UNION ALL SELECT 'p', channel, location_id, quantity, 0 FROM published_inventory WHERE sku = ?`
+		args = append(args, sku)
+	}
+	if nr < 0 {
+		q += ` UNION ALL SELECT 'k', '', '', network_reserved, 0 FROM inventory_skus WHERE sku = ?`
 		args = append(args, sku)
 	}
 	if dueAt != "" {
@@ -207,6 +259,8 @@ func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, 
 			found = append(found, aggRow{k1, n1, n2})
 		case "p":
 			a.pub[k1+"\x00"+k2] = n1
+		case "k":
+			a.nr = n1
 		case "x":
 			a.due = n1
 		}
@@ -220,23 +274,12 @@ func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, 
 	if !a.ok {
 		return a, nil
 	}
+	a.locked = true
+	// Rows of an older epoch are left out: changes do not maintain them, and
+	// scopeATP recomputes one when a figure needs it.
 	for _, r := range found {
 		if r.epoch == a.epoch {
 			a.rows[r.scope] = r.atp
-		}
-	}
-	for _, r := range found {
-		if r.epoch != a.epoch {
-			if err := s.putAgg(ctx, tx, a, r.scope); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, scope := range s.scopes {
-		if _, ok := a.rows[scope]; !ok {
-			if err := s.putAgg(ctx, tx, a, scope); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return a, nil
@@ -327,11 +370,18 @@ func (a *aggs) addScoped(ctx context.Context, s *Service, tx store.DBTX, deltas 
 }
 
 // scopeATP is the summed ATP of a scope's locations (before network-wide
-// reservations): the aggregate when a holds a fresh one, else the sum.
+// reservations): the aggregate when a holds a fresh one, else the sum, which
+// is stored as the scope's aggregate when a was loaded under the SKU's lock.
 func (s *Service) scopeATP(ctx context.Context, db store.DBTX, a *aggs, sku, scope string) (int64, error) {
 	if a != nil {
 		if v, ok := a.rows[scope]; ok {
 			return v, nil
+		}
+		if a.ok && a.locked {
+			if err := s.putAgg(ctx, db, a, scope); err != nil {
+				return 0, err
+			}
+			return a.rows[scope], nil
 		}
 	}
 	b, err := scopeBuffer(scope)

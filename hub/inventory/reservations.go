@@ -60,11 +60,7 @@ func (s *Service) Reserve(ctx context.Context, tx store.DBTX, req ReserveRequest
 	}
 	now := s.now()
 	nowS := store.FormatTime(now)
-	nr, err := s.lockSKU(ctx, tx, req.SKU)
-	if err != nil {
-		return Reservation{}, nil, err
-	}
-	a, err := s.loadAggs(ctx, tx, req.SKU, req.LocationID, nr, nowS)
+	a, err := s.lockLoad(ctx, tx, req.SKU, req.LocationID, nowS)
 	if err != nil {
 		return Reservation{}, nil, err
 	}

@@ -44,9 +44,7 @@ type Service struct {
 	cfg Config
 	ttl time.Duration
 	now func() time.Time
-	// scopes are the network aggregates this service's figures use: "" and
-	// each network channel's selection; chanScope maps a channel to its scope.
-	scopes    []string
+	// chanScope maps a network channel to the scope of its aggregate.
 	chanScope map[string]string
 }
 
@@ -68,19 +66,12 @@ func New(d store.Dialect, cfg Config, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	s.scopes = []string{""}
 	s.chanScope = map[string]string{}
 	for ch, b := range cfg.Buffers {
-		if b.PerLocation {
-			continue
-		}
-		k := scopeKey(b)
-		s.chanScope[ch] = k
-		if !contains(s.scopes, k) {
-			s.scopes = append(s.scopes, k)
+		if !b.PerLocation {
+			s.chanScope[ch] = scopeKey(b)
 		}
 	}
-	sort.Strings(s.scopes)
 	return s, nil
 }
 

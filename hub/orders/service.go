@@ -287,6 +287,15 @@ func (s *Service) reserveAll(ctx context.Context, tx store.DBTX, row *store.Orde
 // it could not reserve to res.Shortages; it returns what it reserved.
 func (s *Service) reserveLines(ctx context.Context, tx store.DBTX, o canonical.Order, res *Result) ([]inventory.Reservation, []inventory.Command, error) {
 	loc := reserveLocation(o)
+	var skus []string
+	for _, l := range o.Lines {
+		if !l.GiftCard && l.Open() > 0 {
+			skus = append(skus, l.SKU)
+		}
+	}
+	if err := s.inv.LockSKUs(ctx, tx, nil); err != nil {
+		return nil, nil, err
+	}
 	var made []inventory.Reservation
 	var cmds []inventory.Command
 	for _, l := range o.Lines {

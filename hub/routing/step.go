@@ -27,7 +27,10 @@ import (
 // RegisterStep adds the `route` step to a pipelines registry. publish, when
 // not nil, receives the inventory commands the reservations caused (channel
 // stock updates) to publish in the step's transaction; nil drops them (the
-// inventory service's periodic sync publishes them later).
+// inventory service's periodic sync publishes them later). r may be nil when
+// the registry is built before the hub's database is open (the hub builds its
+// registry first, to check its pipelines): the step then takes the router and
+// publish function from the StepService in its StepContext's Services.Router.
 func RegisterStep(reg *pipelines.Registry, r *Router, publish func(sc *pipelines.StepContext, cmds []inventory.Command) error) {
 	reg.Register("route", func() pipelines.Step { return &RouteStep{router: r, publish: publish} })
 }
@@ -71,8 +74,18 @@ func (s *RouteStep) OutputKind(in canonical.Kind) canonical.Kind { return canoni
 
 // Process routes one order.
 func (s *RouteStep) Process(sc *pipelines.StepContext, rec *pipelines.Record) ([]*pipelines.Record, error) {
-	if s.router == nil {
-		return nil, errors.New("route: no router configured (the hub has no routing rules)")
+	router, publish := s.router, s.publish
+	var allocated func(sc *pipelines.StepContext, orderID string) error
+	if sc.Services != nil {
+		if ss, ok := sc.Services.Router.(StepService); ok {
+			if router == nil {
+				router, publish = ss.Router, ss.Publish
+			}
+			allocated = ss.Allocated
+		}
+	}
+	if router == nil {
+		return nil, pipelines.Permanent(errors.New("route: no router configured (the hub has no routing rules)"))
 	}
 	if sc.Tx == nil {
 		return nil, errors.New("route: needs the handler's transaction")
@@ -85,13 +98,18 @@ func (s *RouteStep) Process(sc *pipelines.StepContext, rec *pipelines.Record) ([
 	if !ok {
 		return nil, fmt.Errorf("route: record is %s, not an order", rec.Kind)
 	}
-	res, err := s.router.Route(sc.Context, sc.Tx, o)
+	res, err := router.Route(sc.Context, sc.Tx, o)
 	if err != nil {
 		return nil, err
 	}
-	if s.publish != nil && len(res.Inventory) > 0 {
-		if err := s.publish(sc, res.Inventory); err != nil {
+	if publish != nil && len(res.Inventory) > 0 {
+		if err := publish(sc, res.Inventory); err != nil {
 			return nil, fmt.Errorf("route: publish inventory updates: %w", err)
+		}
+	}
+	if allocated != nil && !res.Replayed && len(res.Allocations) > 0 {
+		if err := allocated(sc, o.ID); err != nil {
+			return nil, fmt.Errorf("route: mark order %s allocated: %w", o.ID, err)
 		}
 	}
 	out := make([]*pipelines.Record, 0, len(res.Requests))
@@ -107,6 +125,12 @@ func (s *RouteStep) Process(sc *pipelines.StepContext, rec *pipelines.Record) ([
 type StepService struct {
 	// Router routes.
 	Router *Router
+	// Publish publishes the inventory commands a route caused, in the step's
+	// transaction; the route step uses it when it has no publish of its own.
+	Publish func(sc *pipelines.StepContext, cmds []inventory.Command) error
+	// Allocated, when set, is told of every order the route step allocated,
+	// in the step's transaction (the hub moves the order to "allocated").
+	Allocated func(sc *pipelines.StepContext, orderID string) error
 }
 
 // Route implements pipelines.Router.

@@ -45,6 +45,9 @@ type Config struct {
 	WebhookURL string
 	// WebhookSecret signs webhooks (the app's client secret on Shopify).
 	WebhookSecret string
+	// WebhookTopics are the topics the app subscribed to (e.g.
+	// "orders/create"); empty means every topic the sandbox sends.
+	WebhookTopics []string
 	// Seed is the initial data; nil starts empty.
 	Seed *Seed
 	// OrderEvery, when positive, places a generated order at that interval
@@ -117,6 +120,8 @@ type counters struct {
 // serves it on a TCP address.
 type Server struct {
 	cfg        Config
+	// dupNext holds topics whose next webhook is delivered twice (DuplicateNext).
+	dupNext map[string]int
 	schema     *graphql.Schema
 	coster     *coster
 	bucket     *bucket

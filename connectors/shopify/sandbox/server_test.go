@@ -277,3 +277,55 @@ func TestSandbox_OrderStreamPlacesOrdersAndSignsWebhooks(t *testing.T) {
 		t.Errorf("%d orders/create deliveries, %d badly signed", creates, bad)
 	}
 }
+
+func TestSandbox_DuplicateNextDeliversThatTopicsNextWebhookTwice(t *testing.T) {
+	var mu sync.Mutex
+	ids := map[string]int{}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		ids[r.Header.Get("X-Shopify-Topic")+" "+r.Header.Get("X-Shopify-Webhook-Id")]++
+	}))
+	defer rcv.Close()
+	seed := DefaultSeed()
+	seed.Orders = 0
+	s := New(Config{Seed: &seed, WebhookURL: rcv.URL, WebhookSecret: "s3cret"})
+	defer s.Close()
+	if _, err := s.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	s.DuplicateNext("orders/create")
+	s.PlaceRandomOrder()
+	s.PlaceRandomOrder()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.FlushWebhooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	twice, once := 0, 0
+	for k, n := range ids {
+		if !strings.HasPrefix(k, "orders/create ") {
+			continue
+		}
+		switch n {
+		case 2:
+			twice++
+		case 1:
+			once++
+		}
+	}
+	if twice != 1 || once != 1 {
+		t.Fatalf("orders/create deliveries by id = %v; want the first order's twice and the second's once", ids)
+	}
+	sent := 0
+	for _, w := range s.SentWebhooks() {
+		if w.Topic == "orders/create" {
+			sent++
+		}
+	}
+	if sent != 3 {
+		t.Fatalf("SentWebhooks has %d orders/create deliveries, want 3", sent)
+	}
+}

@@ -294,7 +294,7 @@ func (s *Server) levelChanged(l *level) {
 }
 
 func (s *Server) queue(topic string, body map[string]any) {
-	if s.cfg.WebhookURL == "" {
+	if s.cfg.WebhookURL == "" || (len(s.cfg.WebhookTopics) > 0 && !contains(s.cfg.WebhookTopics, topic)) {
 		return
 	}
 	raw, err := json.Marshal(body)
@@ -305,7 +305,7 @@ func (s *Server) queue(topic string, body map[string]any) {
 	w := &Webhook{Topic: topic, ID: fmt.Sprintf("sandbox-%d-%s", s.webhookSeq, strings.ReplaceAll(topic, "/", "-")), Body: raw}
 	s.pending = append(s.pending, w)
 	s.outstanding++
-	if s.faults.take(FaultDuplicateWebhook) {
+	if s.faults.take(FaultDuplicateWebhook) || s.takeDuplicate(topic) {
 		dup := *w
 		s.pending = append(s.pending, &dup)
 		s.outstanding++
@@ -382,4 +382,25 @@ func (s *Server) deliver(ctx context.Context, w *Webhook) {
 	s.outstanding--
 	s.idle.Broadcast()
 	s.mu.Unlock()
+}
+
+// DuplicateNext makes the next webhook of topic (e.g. "orders/create") be
+// delivered twice with the same X-Shopify-Webhook-Id, as Shopify sometimes
+// does; unlike the duplicate_webhook fault it picks the topic.
+func (s *Server) DuplicateNext(topic string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dupNext == nil {
+		s.dupNext = map[string]int{}
+	}
+	s.dupNext[topic]++
+}
+
+// takeDuplicate consumes a DuplicateNext for topic; s.mu is held.
+func (s *Server) takeDuplicate(topic string) bool {
+	if s.dupNext[topic] > 0 {
+		s.dupNext[topic]--
+		return true
+	}
+	return false
 }
