@@ -116,7 +116,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	shop := sandbox.New(sandbox.Config{ShopDomain: "crossdock-demo.myshopify.com", ShopName: "Northwind Outfitters",
 		AccessTokens: []string{shopToken}, WebhookURL: hubURL + "/webhooks/shopify-us", WebhookSecret: webhookSecret,
 		WebhookTopics: []string{"orders/create", "orders/updated", "orders/cancelled"},
-		Seed: seed, Logger: g.logger().With("component", "shopify-sandbox")})
+		Seed:          seed, Logger: g.logger().With("component", "shopify-sandbox")})
 	shopURL, err := shop.Listen("127.0.0.1:0")
 	if err != nil {
 		return err
@@ -484,4 +484,3 @@ func waitReady(ctx context.Context, hubURL string, hubDone <-chan error) error {
 		}
 	}
 }
-

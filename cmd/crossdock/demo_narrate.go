@@ -35,9 +35,9 @@ type narrator struct {
 	db           *store.DB
 	dbDSN        string
 	seenRefusals map[string]bool
-	routed  int
-	refused int
-	pos     int
+	routed       int
+	refused      int
+	pos          int
 }
 
 func newNarrator(out io.Writer, hubURL, token string, log *slog.Logger) *narrator {

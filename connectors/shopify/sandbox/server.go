@@ -119,9 +119,9 @@ type counters struct {
 // Server is a stateful fake Shopify shop. It is an http.Handler; Listen
 // serves it on a TCP address.
 type Server struct {
-	cfg        Config
+	cfg Config
 	// dupNext holds topics whose next webhook is delivered twice (DuplicateNext).
-	dupNext map[string]int
+	dupNext    map[string]int
 	schema     *graphql.Schema
 	coster     *coster
 	bucket     *bucket
