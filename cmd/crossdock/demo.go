@@ -35,6 +35,19 @@ type demoOptions struct {
 	orders   int
 	every    time.Duration
 	fresh    bool
+	// after, when set, runs once the orders are all told, while the hub still
+	// runs: the end-to-end test reads the system back there.
+	after func(ctx context.Context, env demoEnv) error
+}
+
+// demoEnv is what a running demo is made of, for its end-to-end test.
+type demoEnv struct {
+	shop    *sandbox.Server
+	seed    *sandbox.Seed
+	hubURL  string
+	token   string
+	dataDir string
+	db      *store.DB
 }
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -176,6 +189,9 @@ Orders arrive every %s. Ctrl-C stops.
 
 	placed := runOrders(ctx, shop, seed, o, n)
 	err = n.follow(ctx, placed, o.orders)
+	if err == nil && o.after != nil {
+		err = o.after(ctx, demoEnv{shop: shop, seed: seed, hubURL: hubURL, token: adminToken, dataDir: dataDir, db: n.db})
+	}
 	stopHub()
 	if herr := <-hubDone; herr != nil && !errors.Is(herr, context.Canceled) {
 		return herr

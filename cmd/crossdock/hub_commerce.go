@@ -103,7 +103,7 @@ func commerceHubPart(ctx context.Context, h *runningHub) (func(context.Context) 
 	}
 
 	steps := orders.Steps{Orders: ordersSvc, Publish: publish}
-	h.Services.Orders = steps
+	h.Services.Orders = republishingStore{Steps: steps, inv: inv, publish: publish}
 	h.Services.Inventory = steps
 	h.Services.Availability = inventory.Availability{Inventory: inv}
 	h.Services.Stock = inventory.Stock{Inventory: inv, Publish: func(sc *pipelines.StepContext, cmds []inventory.Command) error {
@@ -205,6 +205,31 @@ func commerceHubPart(ctx context.Context, h *runningHub) (func(context.Context) 
 		plughost.CleanupClients()
 		return nil
 	}, nil
+}
+
+// republishingStore stores orders, then republishes their SKUs to the
+// channel they came from: the channel changed its own stock figures when it
+// took the order (see inventory.Service.Republish).
+type republishingStore struct {
+	orders.Steps
+	inv     *inventory.Service
+	publish func(ctx context.Context, tx pipelines.DBTX, cmds []inventory.Command) error
+}
+
+func (r republishingStore) StoreOrder(sc *pipelines.StepContext, rec canonical.Record, order *canonical.Order) (bool, error) {
+	changed, err := r.Steps.StoreOrder(sc, rec, order)
+	if err != nil || !changed {
+		return changed, err
+	}
+	skus := make([]string, 0, len(order.Lines))
+	for _, l := range order.Lines {
+		skus = append(skus, l.SKU)
+	}
+	cmds, err := r.inv.Republish(sc.Context, sc.Tx, order.Channel, skus)
+	if err != nil {
+		return false, err
+	}
+	return true, r.publish(sc.Context, sc.Tx, cmds)
 }
 
 // deadLetterRejects moves what connectors could not map, or what the hub's

@@ -275,11 +275,19 @@ func (s *Service) loadAggs(ctx context.Context, tx store.DBTX, sku, loc string, 
 		return a, nil
 	}
 	a.locked = true
-	// Rows of an older epoch are left out: changes do not maintain them, and
-	// scopeATP recomputes one when a figure needs it.
 	for _, r := range found {
 		if r.epoch == a.epoch {
 			a.rows[r.scope] = r.atp
+		}
+	}
+	// The network scope and this service's channel scopes are created (or
+	// recomputed, if stale) now, so reads without the lock find them current;
+	// other stale rows are left for scopeATP to recompute when needed.
+	for _, scope := range s.scopes {
+		if _, ok := a.rows[scope]; !ok {
+			if err := s.putAgg(ctx, tx, a, scope); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return a, nil

@@ -44,7 +44,10 @@ type Service struct {
 	cfg Config
 	ttl time.Duration
 	now func() time.Time
-	// chanScope maps a network channel to the scope of its aggregate.
+	// scopes are the aggregates kept current for every SKU a change touches:
+	// "" (every active location) and each network channel's selection;
+	// chanScope maps a network channel to its scope.
+	scopes    []string
 	chanScope map[string]string
 }
 
@@ -66,12 +69,19 @@ func New(d store.Dialect, cfg Config, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	s.scopes = []string{""}
 	s.chanScope = map[string]string{}
 	for ch, b := range cfg.Buffers {
-		if !b.PerLocation {
-			s.chanScope[ch] = scopeKey(b)
+		if b.PerLocation {
+			continue
+		}
+		k := scopeKey(b)
+		s.chanScope[ch] = k
+		if !contains(s.scopes, k) {
+			s.scopes = append(s.scopes, k)
 		}
 	}
+	sort.Strings(s.scopes)
 	return s, nil
 }
 

@@ -293,7 +293,7 @@ func (s *Service) reserveLines(ctx context.Context, tx store.DBTX, o canonical.O
 			skus = append(skus, l.SKU)
 		}
 	}
-	if err := s.inv.LockSKUs(ctx, tx, nil); err != nil {
+	if err := s.inv.LockSKUs(ctx, tx, skus); err != nil {
 		return nil, nil, err
 	}
 	var made []inventory.Reservation
