@@ -16,6 +16,7 @@ import (
 	"github.com/crossdockhq/crossdock/hub/audit"
 	"github.com/crossdockhq/crossdock/hub/auth"
 	"github.com/crossdockhq/crossdock/hub/bus"
+	"github.com/crossdockhq/crossdock/hub/config"
 	"github.com/crossdockhq/crossdock/hub/connhost"
 	"github.com/crossdockhq/crossdock/hub/egress"
 	"github.com/crossdockhq/crossdock/hub/inventory"
@@ -47,28 +48,21 @@ func commerceHubPart(ctx context.Context, h *runningHub) (func(context.Context) 
 	cfg, b, logger := h.Config, h.Bus, h.Logger
 	auditLog := audit.New(h.DB)
 
-	var apiCfg auth.Config
-	if err := decodeOptionalSection(h, "api", &apiCfg); err != nil {
+	sec, err := decodeHubSections(cfg)
+	if err != nil {
 		return nil, err
 	}
-	tokens, err := auth.NewTokens(apiCfg)
+	tokens, err := auth.NewTokens(sec.api)
 	if err != nil {
 		return nil, fmt.Errorf("api tokens: %w", err)
 	}
-	var invCfg inventory.Config
-	if err := decodeOptionalSection(h, "inventory", &invCfg); err != nil {
-		return nil, err
-	}
-	inv, err := inventory.New(h.DB.Dialect, invCfg)
+	inv, err := inventory.New(h.DB.Dialect, sec.inventory)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	ordersSvc := orders.New(h.DB.Dialect, inv)
 	locs := locations.New(h.DB.Dialect)
-	locList, err := configuredLocations(h)
-	if err != nil {
-		return nil, err
-	}
+	locList, rules := sec.locations, sec.rules
 
 	// publish sends the commands a change caused, in the change's transaction.
 	publish := func(ctx context.Context, tx pipelines.DBTX, cmds []inventory.Command) error {
@@ -111,10 +105,6 @@ func commerceHubPart(ctx context.Context, h *runningHub) (func(context.Context) 
 	}}
 
 	// Routing: the rules of the hub.yaml `routing` section over the state in SQL.
-	rules, err := routing.RulesFromConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
 	routeLocs := &routing.SQLLocations{Dialect: h.DB.Dialect}
 	routeStock := routing.SQLStock{Dialect: h.DB.Dialect}
 	decisions := routing.SQLDecisions{Dialect: h.DB.Dialect}
@@ -243,19 +233,53 @@ func deadLetterRejects(b *bus.Bus) bus.Handler {
 	}
 }
 
+// hubSections are the hub.yaml sections the commerce part owns, decoded.
+type hubSections struct {
+	api       auth.Config
+	inventory inventory.Config
+	locations []canonical.Location
+	rules     *routing.RuleSet
+}
+
+// decodeHubSections decodes and checks the api, inventory, locations and
+// routing sections; `crossdock validate` calls it too, so a mistake there is
+// found before the hub runs. Every problem is reported, with its position.
+func decodeHubSections(cfg *config.Config) (hubSections, error) {
+	var sec hubSections
+	var errs []error
+	if err := decodeOptionalSection(cfg, "api", &sec.api); err != nil {
+		errs = append(errs, err)
+	} else if err := sec.api.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: api: %w", cfg.SectionPos("api"), err))
+	}
+	if err := decodeOptionalSection(cfg, "inventory", &sec.inventory); err != nil {
+		errs = append(errs, err)
+	} else if _, err := inventory.New(store.SQLite, sec.inventory); err != nil {
+		errs = append(errs, fmt.Errorf("%s: inventory: %w", cfg.SectionPos("inventory"), err))
+	}
+	var err error
+	if sec.locations, err = configuredLocations(cfg); err != nil {
+		errs = append(errs, err)
+	}
+	if sec.rules, err = routing.RulesFromConfig(cfg); err != nil {
+		errs = append(errs, err)
+	}
+	return sec, errors.Join(errs...)
+}
+
 // decodeOptionalSection decodes a hub.yaml section if the file has it.
-func decodeOptionalSection(h *runningHub, name string, into any) error {
-	if _, ok := h.Config.Section(name); !ok {
+func decodeOptionalSection(cfg *config.Config, name string, into any) error {
+	if _, ok := cfg.Section(name); !ok {
 		return nil
 	}
-	return h.Config.DecodeSection(name, into)
+	return cfg.DecodeSection(name, into)
 }
 
 // configuredLocations reads the hub.yaml `locations` section: a CSV file
 // (relative to the hub.yaml) or a list.
-func configuredLocations(h *runningHub) ([]canonical.Location, error) {
+func configuredLocations(cfg *config.Config) ([]canonical.Location, error) {
 	var sec locations.Section
-	if err := decodeOptionalSection(h, "locations", &sec); err != nil {
+	if err := decodeOptionalSection(cfg, "locations", &sec); err != nil {
 		return nil, err
 	}
 	if sec.File == "" {
@@ -267,11 +291,11 @@ func configuredLocations(h *runningHub) ([]canonical.Location, error) {
 	}
 	path := sec.File
 	if !filepath.IsAbs(path) {
-		path = filepath.Join(h.Config.Dir, path)
+		path = filepath.Join(cfg.Dir, path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("locations: %w", err)
+		return nil, fmt.Errorf("%s: locations: %w", cfg.SectionPos("locations"), err)
 	}
 	defer f.Close()
 	locs, err := locations.ParseCSV(f)

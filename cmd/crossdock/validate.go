@@ -170,6 +170,12 @@ func validatePaths(paths []string, hubPath string) (int, yamlconf.Errors) {
 		for _, p := range loaded.Config.PipelineFiles {
 			checked[absPath(p)] = true
 		}
+		if _, err := decodeHubSections(loaded.Config); err != nil {
+			// Each problem already names its file, line and column.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				errs.Add(yamlconf.Pos{}, "%s", line)
+			}
+		}
 	}
 	var rest []string
 	for _, p := range loosePipelines {
