@@ -28,8 +28,9 @@ fuzz:
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
+# Every benchmark, one table; the figures also go to bench/results.json.
 bench: build
-	$(GO) run ./cmd/crossdock bench
+	./$(BIN) bench
 
 demo: build
 	./$(BIN) demo

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,7 +43,7 @@ type benchSuite struct {
 }
 
 func newBenchCmd(g *globals) *cobra.Command {
-	var out, only string
+	var out, only, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Run every benchmark and print one table of figures",
@@ -60,10 +61,22 @@ Run it on a quiet machine: the figures are only as good as the CPU they get.`,
   crossdock bench --only routing,e2e --out /tmp/results.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return runBench(cmd.Context(), g, out, only)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "bench/results.json", "where to write the figures as JSON")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	cmd.Flags().StringVar(&only, "only", "", "comma-separated suites to run: "+strings.Join(benchSuiteNames(), ", "))
 	return cmd
 }
@@ -222,5 +235,3 @@ func benchRouting(ctx context.Context, dir string, w io.Writer) ([]benchFigure, 
 	}, nil
 }
 
-// benchEndToEnd is written in bench_e2e.go.
-var _ = benchEndToEnd

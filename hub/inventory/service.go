@@ -418,16 +418,20 @@ func (s *Service) sync(ctx context.Context, tx store.DBTX, sku, only string) ([]
 	if len(s.cfg.Buffers) == 0 {
 		return nil, nil
 	}
-	// Lock the SKU (if the hub knows it) so the figures and what was
-	// published move together, and use its aggregates.
+	// On SQLite the transaction holds the write lock: load the aggregates
+	// as a change does (creating missing ones). On PostgreSQL Sync takes no
+	// lock, as before (callers may sync several SKUs in any order), and reads
+	// the current aggregates, summing the levels where there is none.
 	var a *aggs
-	nr, found, err := s.lockKnownSKU(ctx, tx, sku)
-	if err != nil {
-		return nil, err
-	}
-	if found {
-		if a, err = s.loadAggs(ctx, tx, sku, "", nr, ""); err != nil {
+	if s.d == store.SQLite {
+		nr, found, err := s.lockKnownSKU(ctx, tx, sku)
+		if err != nil {
 			return nil, err
+		}
+		if found {
+			if a, err = s.loadAggs(ctx, tx, sku, "", nr, ""); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return s.syncFigures(ctx, tx, a, sku, only)
