@@ -67,6 +67,10 @@ func (n *narrator) get(ctx context.Context, path string, into any) error {
 // follow narrates until ctx ends, or until limit orders (when positive) have
 // been placed and each routed or refused.
 func (n *narrator) follow(ctx context.Context, placed <-chan int, limit int) error {
+	// Orders from an earlier run were told then.
+	if err := n.markTold(ctx); err != nil {
+		return err
+	}
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	count, done := 0, false
@@ -95,6 +99,44 @@ func (n *narrator) follow(ctx context.Context, placed <-chan int, limit int) err
 type orderDetail struct {
 	Order   canonical.Order    `json:"order"`
 	Routing []routing.Decision `json:"routing"`
+}
+
+// markTold marks every order the hub already has, and every refusal already
+// dead-lettered, as told: a demo run again tells only what is new.
+func (n *narrator) markTold(ctx context.Context) error {
+	cursor := ""
+	for {
+		var page struct {
+			Orders []struct {
+				ID string `json:"id"`
+			} `json:"orders"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := n.get(ctx, "/orders?limit=500&cursor="+url.QueryEscape(cursor), &page); err != nil {
+			return err
+		}
+		for _, o := range page.Orders {
+			n.told[o.ID] = true
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if n.db == nil {
+		return nil
+	}
+	rows, err := n.db.QueryContext(ctx, `SELECT id FROM bus_dead_letters`)
+	if err != nil {
+		return nil // no dead letters yet
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if rows.Scan(&id) == nil {
+			n.seenRefusals[id] = true
+		}
+	}
+	return rows.Err()
 }
 
 // pollRefusals tells the records the hub refused at its door (card data, bad
