@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -19,22 +17,7 @@ import (
 // auditCLI runs crossdock with args and returns stdout, stderr and the exit code.
 func auditCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	g := &globals{stdout: &stdout, stderr: &stderr, logFormat: "text", logLevel: "info"}
-	root := newRootCmd(g)
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(stdin))
-	err := root.ExecuteContext(context.Background())
-	code := 0
-	var ee exitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.code
-	case err != nil:
-		fmt.Fprintln(&stderr, "crossdock:", err)
-		code = 1
-	}
-	return stdout.String(), stderr.String(), code
+	return runCLI(t, stdin, "info", args...)
 }
 
 // auditDB makes a hub database file with n audit entries and returns its path.

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -39,21 +37,7 @@ func TestMain(m *testing.M) {
 // connectorCLI runs crossdock in-process and returns stdout, stderr and the exit code.
 func connectorCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	g := &globals{stdout: &stdout, stderr: &stderr, logFormat: "text", logLevel: "warn"}
-	root := newRootCmd(g)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	code := 0
-	var ee exitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.code
-	case err != nil:
-		fmt.Fprintln(&stderr, "crossdock:", err)
-		code = 1
-	}
-	return stdout.String(), stderr.String(), code
+	return runCLI(t, "", "warn", args...)
 }
 
 func hubYAML(t *testing.T, feedDir string) string {

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -14,21 +10,7 @@ import (
 
 func schemaCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	g := &globals{stdout: &stdout, stderr: &stderr, logFormat: "text", logLevel: "info"}
-	root := newRootCmd(g)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	code := 0
-	var ee exitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.code
-	case err != nil:
-		fmt.Fprintln(&stderr, "crossdock:", err)
-		code = 1
-	}
-	return stdout.String(), stderr.String(), code
+	return runCLI(t, "", "info", args...)
 }
 
 func TestSchemaCmd_PrintsTheKindsSchema(t *testing.T) {

@@ -1,35 +1,22 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// run runs the CLI in-process and returns its exit code and output.
-func runCLI(t *testing.T, args ...string) (int, string) {
+// combinedCLI runs the CLI in-process and returns its exit code and its
+// output, stdout then stderr.
+func combinedCLI(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	var out bytes.Buffer
-	g := &globals{stdout: &out, stderr: &out}
-	root := newRootCmd(g)
-	root.SetArgs(args)
-	err := root.Execute()
-	var ee exitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.code, out.String()
-	default:
-		return 1, out.String() + err.Error()
-	}
+	stdout, stderr, code := runCLI(t, "", "info", args...)
+	return code, stdout + stderr
 }
 
 func TestValidate_TheShippedConfigsPass(t *testing.T) {
-	code, out := runCLI(t, "validate", "--config", "../../configs/hub.yaml", "../../configs/hub.yaml", "../../configs/tests")
+	code, out := combinedCLI(t, "validate", "--config", "../../configs/hub.yaml", "../../configs/hub.yaml", "../../configs/tests")
 	if code != 0 || !strings.HasPrefix(out, "ok: 8 file(s) checked") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
@@ -43,7 +30,7 @@ func TestValidate_BrokenFilesExitOneWithEveryProblem(t *testing.T) {
 	mustOK(t, os.WriteFile(filepath.Join(dir, "p", "a.yaml"), []byte("name: a\nfrom: {topic: order.in}\nsteps:\n  - filter: order.totl > 0\nto: [{connector: erpp, action: write_record}]\n"), 0o644))
 	lone := filepath.Join(dir, "lone.yaml")
 	mustOK(t, os.WriteFile(lone, []byte("name: lone\nfrom: {connector: erp, stream: inventory}\nsteps:\n  - dedup: {}\n"), 0o644))
-	code, out := runCLI(t, "validate", "--config", hub, hub, lone)
+	code, out := combinedCLI(t, "validate", "--config", hub, hub, lone)
 	want := []string{
 		lone + `:4:5: steps[0]: unknown step kind "dedup" (did you mean "dedupe"?) (known: ` + strings.Join(newStepRegistry().Kinds(), ", ") + `)`,
 		filepath.Join(dir, "p", "a.yaml") + `:4:18: steps[0].filter: CEL: undefined field 'totl'`,
@@ -68,14 +55,14 @@ func sortedLines(lines []string) []string {
 }
 
 func TestTest_TheShippedPipelineTestsPass(t *testing.T) {
-	code, out := runCLI(t, "test", "-v", "../../configs/tests")
+	code, out := combinedCLI(t, "test", "-v", "../../configs/tests")
 	if code != 0 || !strings.Contains(out, "0 failed, 0 file(s) not loaded") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
 
 func TestTest_AFailingCaseExitsOne(t *testing.T) {
-	code, out := runCLI(t, "test", "../../pipelines/pipetest/testdata/failing.yaml")
+	code, out := combinedCLI(t, "test", "../../pipelines/pipetest/testdata/failing.yaml")
 	if code != 1 || !strings.Contains(out, "FAIL ../../pipelines/pipetest/testdata/failing.yaml:3:11: expects the wrong tags") ||
 		!strings.Contains(out, "1 passed, 3 failed") {
 		t.Errorf("exit %d:\n%s", code, out)

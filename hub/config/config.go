@@ -95,35 +95,11 @@ func (c Connector) ConfigJSON() (json.RawMessage, error) {
 	if err := c.Config.Decode(&v); err != nil {
 		return nil, fmt.Errorf("connector %s: config: %w", c.Name, err)
 	}
-	b, err := json.Marshal(jsonable(v))
+	b, err := json.Marshal(yamlconf.JSONable(v))
 	if err != nil {
 		return nil, fmt.Errorf("connector %s: config: %w", c.Name, err)
 	}
 	return b, nil
-}
-
-// jsonable turns yaml's map[any]any (never produced by yaml.v3 for string keys,
-// but possible for others) into JSON-encodable values.
-func jsonable(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonable(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = jsonable(e)
-		}
-		return x
-	}
-	return v
 }
 
 // Config is a loaded hub.yaml.

@@ -480,31 +480,7 @@ func nodeJSON(n *yaml.Node) ([]byte, error) {
 	if err := n.Decode(&v); err != nil {
 		return nil, err
 	}
-	return json.Marshal(jsonable(v))
-}
-
-func jsonable(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonable(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = jsonable(e)
-		}
-		return x
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	}
-	return v
+	return json.Marshal(yamlconf.JSONable(v))
 }
 
 // connectorMock answers connector calls from the file's mocks.
