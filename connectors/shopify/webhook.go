@@ -2,9 +2,6 @@ package shopify
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,15 +38,10 @@ var webhookTopics = map[string]canonical.Kind{
 	"inventory_levels/update":    canonical.KindInventoryLevel,
 }
 
-// verifySignature checks X-Shopify-Hmac-Sha256 in constant time.
+// verifySignature checks X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the raw
+// body with the app's secret) in constant time.
 func verifySignature(secret string, header string, body []byte) bool {
-	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(header))
-	if err != nil || len(got) != sha256.Size {
-		return false
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hmac.Equal(got, m.Sum(nil))
+	return sdk.VerifyHMAC([]byte(secret), body, strings.TrimSpace(header), sdk.Base64)
 }
 
 // Webhook verifies and parses one delivery.
