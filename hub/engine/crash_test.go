@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -115,7 +116,7 @@ func TestCrash_KillNineAtRandomLosesAndDoublesNothing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	prev := 0
 	for k := 0; k < kills; k++ {
-		p := startHub(t, dir, fmt.Sprintf("run-%d.log", k))
+		p := startHub(t, dir, fmt.Sprintf("run-%d.log", k), "warn")
 		// Kill while records are being handled: once this run has made
 		// progress, at a random moment within the next quarter second.
 		for wait := time.Now().Add(5 * time.Second); handled(t, ctx, dsn) == prev && time.Now().Before(wait); {
@@ -131,7 +132,7 @@ func TestCrash_KillNineAtRandomLosesAndDoublesNothing(t *testing.T) {
 	}
 
 	// The last run finishes the work and stops cleanly on SIGTERM.
-	p := startHub(t, dir, "run-final.log")
+	p := startHub(t, dir, "run-final.log", "info")
 	deadline := time.Now().Add(20 * time.Second)
 	for !sentinelDone(t, ctx, dsn) {
 		if time.Now().After(deadline) {
@@ -140,6 +141,14 @@ func TestCrash_KillNineAtRandomLosesAndDoublesNothing(t *testing.T) {
 			t.Fatalf("the hub did not finish the records in time: %d of %d handled; log:\n%s", handled(t, ctx, dsn), len(want), readFile(t, filepath.Join(dir, "run-final.log")))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The sentinel may have been handled by an earlier run: wait until this
+	// one runs (has its signal handler), or SIGTERM would meet Go's default.
+	for !strings.Contains(readFile(t, filepath.Join(dir, "run-final.log")), "hub running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the final hub never said it runs; log:\n%s", readFile(t, filepath.Join(dir, "run-final.log")))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err := p.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -206,14 +215,14 @@ func orderMessageFrom(t *testing.T, source, key string, amount int64) *message.M
 	return m
 }
 
-func startHub(t *testing.T, dir, logName string) *exec.Cmd {
+func startHub(t *testing.T, dir, logName, logLevel string) *exec.Cmd {
 	t.Helper()
 	logFile, err := os.Create(filepath.Join(dir, logName))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logFile.Close() })
-	cmd := exec.Command(binary, "run", "--config", filepath.Join(dir, "hub.yaml"), "--log-level", "warn")
+	cmd := exec.Command(binary, "run", "--config", filepath.Join(dir, "hub.yaml"), "--log-level", logLevel)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

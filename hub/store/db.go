@@ -52,10 +52,8 @@ type DB struct {
 //     taken out of the cache, so two open result sets never share one, and a
 //     schema change re-prepares it (SQLite's sqlite3_prepare_v2 semantics).
 //     Hot paths run a few dozen distinct queries; 256 holds them all.
-//   - _cache_size=-16384: a 16 MiB page cache per connection (SQLite's default
-//     is 2 MiB), so the indexes the hot path probes stay in memory.
 const sqliteParams = "_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on&_synchronous=NORMAL" +
-	"&_stmt_cache_size=256&_cache_size=-16384"
+	"&_stmt_cache_size=256"
 
 // Open opens the database named by dsn:
 //
