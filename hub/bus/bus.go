@@ -84,18 +84,12 @@ type Bus struct {
 	wlog    watermill.LoggerAdapter
 	schema  wsql.SchemaAdapter
 	offsets wsql.OffsetsAdapter
+	router  *message.Router
 	metrics *metrics
 	dead    *DeadLetters
 	lock    writeLock // SQLite only; see writeLock
 
 	mu       sync.Mutex
-	runners  map[string]*runner // by handler name; see runner.go
-	order    []string           // handler names in registration order
-	running  chan struct{}      // closed once Run has started every handler
-	stopping chan struct{}      // closed when the bus starts to stop
-	stopOnce sync.Once
-	stopErr  error
-	loops    sync.WaitGroup // the handler loops
 	handlers map[string]*handlerConfig
 	// handlerTopic is the topic of each handler.
 	handlerTopic map[string]string
@@ -128,9 +122,6 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Bus, error) {
 		logger:       logger.With("component", "bus"),
 		handlers:     map[string]*handlerConfig{},
 		handlerTopic: map[string]string{},
-		runners:      map[string]*runner{},
-		running:      make(chan struct{}),
-		stopping:     make(chan struct{}),
 	}
 	b.wlog = watermill.NewSlogLoggerWithLevelMapping(b.logger, map[slog.Level]slog.Level{
 		slog.LevelInfo: slog.LevelDebug, // Watermill's info lines are chatty lifecycle notes
@@ -152,6 +143,11 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Bus, error) {
 	default:
 		return nil, fmt.Errorf("bus: unsupported database dialect %q", db.Dialect)
 	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.CloseTimeout}, b.wlog)
+	if err != nil {
+		return nil, fmt.Errorf("bus: %w", err)
+	}
+	b.router = router
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b.dead = &DeadLetters{bus: b, table: cfg.DeadLetterTable}
@@ -235,23 +231,61 @@ func (b *Bus) Handle(name, topic string, h Handler, opts ...HandlerOption) error
 	if err != nil {
 		return fmt.Errorf("bus: handle %s: %w", name, err)
 	}
-	r := &runner{name: name, topic: topic, sub: sub, fn: fn}
-	b.runners[name] = r
-	b.order = append(b.order, name)
+	b.router.AddConsumerHandler(name, topic, sub, func(msg *message.Message) error {
+		_, err := fn(msg)
+		return err
+	})
 	b.handlers[name] = hc
 	b.handlerTopic[name] = topic
 	if b.metrics != nil {
 		b.metrics.watch(topic, name)
 	}
-	select {
-	case <-b.stopping:
-		return nil // the bus is closed: registered, never started
-	default:
-	}
 	if b.runCtx != nil {
-		if err := b.start(b.runCtx, r); err != nil {
+		if err := b.router.RunHandlers(b.runCtx); err != nil {
 			return fmt.Errorf("bus: handle %s: %w", name, err)
 		}
+	}
+	return nil
+}
+
+// Run runs the handlers until ctx is done or Close is called; it returns
+// once they have stopped.
+func (b *Bus) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-b.router.Running():
+			// From now on Handle starts new handlers itself; start any
+			// registered between the router's start and this point.
+			b.mu.Lock()
+			b.runCtx = ctx
+			err := b.router.RunHandlers(ctx)
+			b.mu.Unlock()
+			if err != nil {
+				b.logger.Error("bus: start handlers", "err", err)
+			}
+		case <-ctx.Done():
+		}
+		<-ctx.Done()
+		_ = b.router.Close()
+	}()
+	if err := b.router.Run(ctx); err != nil {
+		return fmt.Errorf("bus: run: %w", err)
+	}
+	return nil
+}
+
+// Running is closed once Run has started every handler.
+func (b *Bus) Running() <-chan struct{} { return b.router.Running() }
+
+// Close stops the handlers, waiting up to Config.CloseTimeout for the
+// messages in flight. Uncommitted batches are redelivered on the next Run.
+func (b *Bus) Close() error {
+	err := b.router.Close()
+	b.bg.Wait()
+	if err != nil {
+		return fmt.Errorf("bus: close: %w", err)
 	}
 	return nil
 }

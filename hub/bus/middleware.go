@@ -38,7 +38,7 @@ func IsPermanent(err error) bool {
 // transaction, so without it a failed attempt's writes would survive.
 const savepoint = "crossdock_bus_attempt"
 
-// chain builds the handler function the handler's loop runs, outermost first:
+// chain builds the handler function the router runs, outermost first:
 //
 //	observe (correlation id, metrics) -> poison queue (dead letter) ->
 //	step naming -> retry (backoff + jitter) -> recover (panics) -> timeout -> attempt
@@ -64,7 +64,7 @@ func (b *Bus) chain(name, topic string, hc *handlerConfig, h Handler) (message.H
 		Logger: b.wlog.With(watermill.LogFields{"handler": name}),
 	}.Middleware(fn)
 	fn = nameStep(fn)
-	pq, err := middleware.PoisonQueueWithFilter(deadLetterPublisher{bus: b, handler: name, topic: topic}, "dead_letters", func(err error) bool {
+	pq, err := middleware.PoisonQueueWithFilter(deadLetterPublisher{bus: b}, "dead_letters", func(err error) bool {
 		// A broken transaction is not the message's fault: it is redelivered.
 		return !errors.Is(err, errTxBroken)
 	})
@@ -204,12 +204,7 @@ func (b *Bus) publishOuts(ctx context.Context, tx *consumeTx, in *message.Messag
 // deadLetterPublisher is the publisher Watermill's poison-queue middleware
 // hands a poisoned message to: it writes the dead letter into the table, in
 // the transaction that consumes (and so acks) the message.
-// The bus runs no Watermill router, so the message context lacks the names
-// the middleware reads from it: the publisher fills them in.
-type deadLetterPublisher struct {
-	bus            *Bus
-	handler, topic string
-}
+type deadLetterPublisher struct{ bus *Bus }
 
 func (p deadLetterPublisher) Publish(_ string, msgs ...*message.Message) error {
 	for _, msg := range msgs {
@@ -223,15 +218,6 @@ func (p deadLetterPublisher) Publish(_ string, msgs ...*message.Message) error {
 		}
 		if tx.broken.Load() {
 			return errTxBroken
-		}
-		if msg.Metadata.Get(middleware.PoisonedTopicKey) == "" {
-			msg.Metadata.Set(middleware.PoisonedTopicKey, p.topic)
-		}
-		if msg.Metadata.Get(middleware.PoisonedHandlerKey) == "" {
-			msg.Metadata.Set(middleware.PoisonedHandlerKey, p.handler)
-		}
-		if msg.Metadata.Get(middleware.PoisonedSubscriberKey) == "" {
-			msg.Metadata.Set(middleware.PoisonedSubscriberKey, subscriberName)
 		}
 		if err := p.bus.dead.insert(context.WithoutCancel(msg.Context()), tx.Tx, msg); err != nil {
 			return err
