@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,10 +53,153 @@ type Router struct {
 // locIndex is the per-location data derived from one Locations.All result,
 // reused while the implementation returns the same (cached) slice.
 type locIndex struct {
-	first *canonical.Location
-	n     int
-	locs  []locEntry
-	byID  map[string]*locEntry
+	first  *canonical.Location
+	n      int
+	locs   []locEntry
+	byID   map[string]*locEntry
+	static sync.Map // staticKey -> *staticSet
+}
+
+// staticKey names the filters of a rule that depend on the location alone.
+type staticKey struct {
+	rule  *Rule
+	capab canonical.Capability
+}
+
+// staticSet is what a rule's location-only filters (active, type,
+// capability, groups, tags) make of the location index, computed once per
+// rule and location list: the exclusion counts, the locations passing them
+// that the distance limit applies to (with coordinates, by latitude) and the
+// others passing.
+type staticSet struct {
+	counts  [len(exclReasons)]int
+	byLat   []int     // limited locations with coordinates, by latitude
+	lats    []float64 // their latitudes
+	nonBand []int     // other passing locations, in index order
+	nanLat  bool      // a latitude is NaN: the fast path does not apply
+}
+
+// staticFail returns the reason a location fails a rule's location-only
+// filters, or -1; it mirrors the switch in candidates.
+func staticFail(cs *Candidates, capab canonical.Capability, l *canonical.Location) int {
+	switch {
+	case !l.Active:
+		return rInactive
+	case len(cs.Types) > 0 && !slices.Contains(cs.Types, l.Type):
+		return rType
+	case !l.Has(capab):
+		return rCapability
+	case len(cs.Groups) > 0 && !intersects(l.Groups, cs.Groups):
+		return rGroup
+	case len(cs.Tags) > 0 && !containsAll(l.Tags, cs.Tags):
+		return rTags
+	case len(cs.ExcludeTags) > 0 && intersects(l.Tags, cs.ExcludeTags):
+		return rTags
+	}
+	return -1
+}
+
+func (d *decision) staticSet(rule *Rule, capab canonical.Capability) *staticSet {
+	idx := d.r.index.Load()
+	if idx == nil || len(idx.locs) != len(d.locs) || (len(d.locs) > 0 && &idx.locs[0] != &d.locs[0]) {
+		return nil
+	}
+	key := staticKey{rule, capab}
+	if v, ok := idx.static.Load(key); ok {
+		return v.(*staticSet)
+	}
+	cs := &rule.Candidates
+	st := &staticSet{}
+	for i := range d.locs {
+		e := &d.locs[i]
+		if r := staticFail(cs, capab, e.loc); r >= 0 {
+			st.counts[r]++
+			continue
+		}
+		if cs.MaxDistanceKM > 0 && !slices.Contains(cs.DistanceExempt, e.loc.Type) && e.geo != nil {
+			st.byLat = append(st.byLat, i)
+		} else {
+			st.nonBand = append(st.nonBand, i)
+		}
+	}
+	slices.SortStableFunc(st.byLat, func(a, b int) int { return cmp.Compare(d.locs[a].geo.Lat, d.locs[b].geo.Lat) })
+	st.lats = make([]float64, len(st.byLat))
+	for j, i := range st.byLat {
+		st.lats[j] = d.locs[i].geo.Lat
+		st.nanLat = st.nanLat || math.IsNaN(st.lats[j])
+	}
+	idx.static.Store(key, st)
+	return st
+}
+
+// fastFilter applies a rule's location filters using its staticSet: only
+// the locations within the distance limit's latitude band are looked at one
+// by one; of those beyond it, only the nearest (the ones the trace can list)
+// are. It gives the same exclusions, counts and passing locations, in the
+// same order, as the loop in candidates; ok is false when it does not apply.
+func (d *decision) fastFilter(rule *Rule, capab canonical.Capability, dest *canonical.GeoPoint, excl *exclusionList) (pass []*candidate, ok bool) {
+	cs := &rule.Candidates
+	st := d.staticSet(rule, capab)
+	if st == nil || st.nanLat || math.IsNaN(dest.Lat) {
+		return nil, false
+	}
+	for r, n := range st.counts {
+		excl.n[r] += n
+	}
+	far := func(j int) bool { return math.Abs(st.lats[j]-dest.Lat)*kmPerDegreeLat > cs.MaxDistanceKM }
+	// lats ascend: the locations too far south form a prefix, too far north a suffix.
+	lo := sort.Search(len(st.lats), func(j int) bool { return st.lats[j] >= dest.Lat || !far(j) })
+	hi := lo + sort.Search(len(st.lats)-lo, func(j int) bool { return st.lats[lo+j] > dest.Lat && far(lo+j) })
+	type tooFar struct {
+		i       int
+		km      float64
+		atLeast bool
+	}
+	fars := make([]tooFar, 0, 2*listPerReason+hi-lo)
+	latKM := func(j int) float64 { return math.Abs(st.lats[j]-dest.Lat) * kmPerDegreeLat }
+	// The nearest listPerReason on each side, and any tied with the last of them.
+	taken := 0
+	for j := lo - 1; j >= 0; j-- {
+		if n := lo - 1 - j; n >= listPerReason && latKM(j) > latKM(j+1) {
+			break
+		}
+		fars = append(fars, tooFar{st.byLat[j], latKM(j), true})
+		taken++
+	}
+	for j := hi; j < len(st.lats); j++ {
+		if n := j - hi; n >= listPerReason && latKM(j) > latKM(j-1) {
+			break
+		}
+		fars = append(fars, tooFar{st.byLat[j], latKM(j), true})
+		taken++
+	}
+	excl.n[rTooFar] += lo + len(st.lats) - hi - taken
+	var in []int
+	in = append(in, st.byLat[lo:hi]...)
+	in = append(in, st.nonBand...)
+	slices.Sort(in)
+	for _, i := range in {
+		e := &d.locs[i]
+		limited := cs.MaxDistanceKM > 0 && !slices.Contains(cs.DistanceExempt, e.loc.Type)
+		km := unknownKM
+		switch {
+		case e.geo != nil:
+			km = d.distance(i, dest)
+		case limited:
+			excl.add(rNoCoordinate, exclusion{id: e.loc.ID, detail: "location has no coordinates", km: unknownKM})
+			continue
+		}
+		if limited && km > cs.MaxDistanceKM {
+			fars = append(fars, tooFar{i, km, false})
+			continue
+		}
+		pass = append(pass, &candidate{e: e, km: km})
+	}
+	slices.SortFunc(fars, func(a, b tooFar) int { return cmp.Compare(a.i, b.i) })
+	for _, f := range fars {
+		excl.add(rTooFar, exclusion{id: d.locs[f.i].loc.ID, km: f.km, limit: cs.MaxDistanceKM, atLeast: f.atLeast})
+	}
+	return pass, true
 }
 
 type geoResult struct {
@@ -144,6 +288,7 @@ type lineReq struct {
 type locEntry struct {
 	loc *canonical.Location
 	geo *canonical.GeoPoint
+	idx int // position in the location index
 }
 
 // decision holds one decision's inputs and lookups, shared by the rules tried.
@@ -162,8 +307,10 @@ type decision struct {
 	act      map[string]any
 
 	stock      map[string]map[string]canonical.InventoryLevel
-	stockDone  map[string]bool            // every SKU of the order read at the location
-	skuDone    map[string]map[string]bool // sku -> location -> read
+	read       []uint64 // (location, SKU) pairs read: bit k of words [idx*words, (idx+1)*words)
+	words      int
+	prefetched bool
+	pairBuf    []stockPair
 	vel        map[string]map[string]float64
 	velDone    map[string]bool
 	capUsed    map[string]int
@@ -259,8 +406,8 @@ func (r *Router) Decide(ctx context.Context, q store.DBTX, o *canonical.Order, e
 
 func (r *Router) newDecision(ctx context.Context, q store.DBTX, o *canonical.Order, excluded []string) (*decision, error) {
 	d := &decision{r: r, ctx: ctx, q: q, o: o, now: r.cfg.Now().UTC(),
-		stock: map[string]map[string]canonical.InventoryLevel{}, stockDone: map[string]bool{}, skuDone: map[string]map[string]bool{},
-		vel: map[string]map[string]float64{}, velDone: map[string]bool{},
+		stock: map[string]map[string]canonical.InventoryLevel{},
+		vel:   map[string]map[string]float64{}, velDone: map[string]bool{},
 		capUsed: map[string]int{}, capDone: map[string]bool{},
 		destCache: map[canonical.FulfilmentMethod]*canonical.GeoPoint{}, destErrors: map[canonical.FulfilmentMethod]error{},
 		excluded: map[string]bool{}, kmTo: map[*canonical.GeoPoint][]float64{}}
@@ -299,12 +446,14 @@ func (r *Router) newDecision(ctx context.Context, q store.DBTX, o *canonical.Ord
 			idx.first = &all[0]
 		}
 		for i := range all {
-			idx.locs[i] = locEntry{loc: &all[i], geo: r.locationPoint(&all[i])}
+			idx.locs[i] = locEntry{loc: &all[i], geo: r.locationPoint(&all[i]), idx: i}
 			idx.byID[all[i].ID] = &idx.locs[i]
 		}
 		r.index.Store(idx)
 	}
 	d.locs, d.byID = idx.locs, idx.byID
+	d.words = (len(d.skus) + 63) / 64
+	d.read = make([]uint64, len(d.locs)*d.words)
 	return d, nil
 }
 
@@ -338,45 +487,114 @@ func (d *decision) destination(m canonical.FulfilmentMethod) (*canonical.GeoPoin
 	return p, err
 }
 
-// fetchStock loads levels for the locations not loaded yet.
+// fetchStock loads levels of every SKU of the order at the locations, for the
+// (location, SKU) pairs not read yet in this decision.
 func (d *decision) fetchStock(ids []string) error {
-	var need []string
-	for _, id := range ids {
-		if !d.stockDone[id] {
-			need = append(need, id)
-			d.stockDone[id] = true
-		}
-	}
-	if len(need) == 0 {
-		return nil
-	}
-	// Pairs already read one SKU at a time are read again; harmless.
-	got, err := d.r.cfg.Stock.Levels(d.ctx, d.q, d.skus, need)
-	if err != nil {
-		return fmt.Errorf("stock levels: %w", err)
-	}
-	d.merge(got)
-	return nil
+	return d.fetchPairs(-1, ids)
 }
 
-// fetchSKU loads one SKU's level at the locations not loaded yet.
-func (d *decision) fetchSKU(sku string, ids []string) error {
-	done := d.skuDone[sku]
-	if done == nil {
-		done = map[string]bool{}
-		d.skuDone[sku] = done
+// fetchSKU loads the level of the order's SKU number k at the locations not
+// read yet.
+func (d *decision) fetchSKU(k int, ids []string) error {
+	return d.fetchPairs(k, ids)
+}
+
+// pairRead reports whether the pair (location entry, SKU number k) has been
+// read in this decision; markRead records it.
+func (d *decision) pairRead(e *locEntry, k int) bool {
+	i := e.idx*d.words + k/64
+	return d.read[i]&(1<<(k%64)) != 0
+}
+
+func (d *decision) markRead(e *locEntry, k int) {
+	i := e.idx*d.words + k/64
+	d.read[i] |= 1 << (k % 64)
+}
+
+// locID returns the location index's copy of a location id, "" when unknown.
+func (d *decision) locID(b []byte) string {
+	if e, ok := d.byID[string(b)]; ok {
+		return e.loc.ID
 	}
-	var need []string
+	return ""
+}
+
+// pairStock is implemented by stock sources that can read an explicit list of
+// (SKU, location) pairs in one query (SQLStock).
+type pairStock interface {
+	levelPairs(ctx context.Context, q store.DBTX, pairs []stockPair, into map[string]map[string]canonical.InventoryLevel, locID func([]byte) string) error
+}
+
+type stockPair struct{ sku, loc string }
+
+// fetchPairs reads the pairs of SKU k (every SKU when k < 0) at ids that this
+// decision has not read yet, each pair once. The first read of a decision
+// also takes the default warehouse's pairs along: most decisions look at it
+// (it is the fallback of most rule sets and the baseline), and a few more
+// keys in a query cost far less than a query of their own.
+func (d *decision) fetchPairs(k int, ids []string) error {
+	lo, hi := 0, len(d.skus)
+	if k >= 0 {
+		lo, hi = k, k+1
+	}
+	pairs := d.pairBuf[:0]
+	var unknown []string // ids outside the location index: read SKU by SKU as asked
 	for _, id := range ids {
-		if !done[id] && !d.stockDone[id] {
-			need = append(need, id)
-			done[id] = true
+		e, ok := d.byID[id]
+		if !ok {
+			unknown = append(unknown, id)
+			continue
+		}
+		for j := lo; j < hi; j++ {
+			if !d.pairRead(e, j) {
+				d.markRead(e, j)
+				pairs = append(pairs, stockPair{d.skus[j], id})
+			}
 		}
 	}
-	if len(need) == 0 {
+	ps, canPairs := d.r.cfg.Stock.(pairStock)
+	if canPairs && !d.prefetched && len(pairs) > 0 {
+		d.prefetched = true
+		if e, ok := d.byID[d.r.cfg.Rules.DefaultWarehouse]; ok && e.loc.Active && len(pairs)+len(d.skus) <= maxKeyPairs {
+			for j := range d.skus {
+				if !d.pairRead(e, j) {
+					d.markRead(e, j)
+					pairs = append(pairs, stockPair{d.skus[j], e.loc.ID})
+				}
+			}
+		}
+	}
+	d.pairBuf = pairs
+	if len(unknown) > 0 {
+		got, err := d.r.cfg.Stock.Levels(d.ctx, d.q, d.skus[lo:hi], unknown)
+		if err != nil {
+			return fmt.Errorf("stock levels: %w", err)
+		}
+		d.merge(got)
+	}
+	if len(pairs) == 0 {
 		return nil
 	}
-	got, err := d.r.cfg.Stock.Levels(d.ctx, d.q, []string{sku}, need)
+	if canPairs && len(pairs) <= maxKeyPairs {
+		if err := ps.levelPairs(d.ctx, d.q, pairs, d.stock, d.locID); err != nil {
+			return fmt.Errorf("stock levels: %w", err)
+		}
+		return nil
+	}
+	// The SKUs and locations of the pairs, read as their cross product.
+	var skus, locs []string
+	seenSKU, seenLoc := map[string]bool{}, map[string]bool{}
+	for _, p := range pairs {
+		if !seenSKU[p.sku] {
+			seenSKU[p.sku] = true
+			skus = append(skus, p.sku)
+		}
+		if !seenLoc[p.loc] {
+			seenLoc[p.loc] = true
+			locs = append(locs, p.loc)
+		}
+	}
+	got, err := d.r.cfg.Stock.Levels(d.ctx, d.q, skus, locs)
 	if err != nil {
 		return fmt.Errorf("stock levels: %w", err)
 	}
@@ -464,31 +682,75 @@ type candidate struct {
 // nearest listPerReason of each reason kept for the trace (details are
 // formatted only for those).
 type exclusionList struct {
-	counts map[string]int
-	top    map[string][]exclusion
+	counts map[string]int // filled by finish
+	n      [len(exclReasons)]int
+	top    [len(exclReasons)][]exclusion
 }
+
+// exclReasons are the exclusion reasons, indexed by the r* constants below.
+var exclReasons = [...]string{ExclRejected, ExclInactive, ExclType, ExclGroup, ExclTags, ExclCapability, ExclNotPickup,
+	ExclNoCoordinate, ExclTooFar, ExclCapacity, ExclNoStock, ExclNotExamined}
+
+const (
+	rRejected = iota
+	rInactive
+	rType
+	rGroup
+	rTags
+	rCapability
+	rNotPickup
+	rNoCoordinate
+	rTooFar
+	rCapacity
+	rNoStock
+	rNotExamined
+)
 
 type exclusion struct {
 	id, reason, detail string
 	km, limit          float64
 	atLeast            bool // km is a lower bound
+	// A no-stock detail, formatted by finish for the exclusions listed:
+	// prefix, then each missing line.
+	prefix  string
+	miss1   missingLine
+	missing []missingLine // when more than miss1
 }
 
-func (x *exclusionList) count(reason string) {
-	if x.counts == nil {
-		x.counts = map[string]int{}
-	}
-	x.counts[reason]++
+type missingLine struct {
+	sku         string
+	need, avail int64
 }
 
-func (x *exclusionList) add(e exclusion) {
-	x.count(e.reason)
-	if x.top == nil {
-		x.top = map[string][]exclusion{}
+func (m missingLine) format(b *strings.Builder) {
+	fmt.Fprintf(b, "sku %s (need %d, available %d)", m.sku, m.need, m.avail)
+}
+
+func (x *exclusionList) count(r int) { x.n[r]++ }
+
+// countMap returns the counts per reason, nil when nothing was excluded.
+func (x *exclusionList) countMap() map[string]int {
+	var out map[string]int
+	for i, n := range x.n {
+		if n > 0 {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[exclReasons[i]] = n
+		}
 	}
-	top := x.top[e.reason]
+	return out
+}
+
+func (x *exclusionList) add(r int, e exclusion) {
+	x.n[r]++
+	top := x.top[r]
 	if len(top) == listPerReason && e.km >= top[len(top)-1].km {
 		return
+	}
+	e.reason = exclReasons[r]
+	if top == nil {
+		top = make([]exclusion, 0, listPerReason+1)
 	}
 	i, _ := slices.BinarySearchFunc(top, e.km, func(a exclusion, km float64) int {
 		if a.km <= km {
@@ -500,13 +762,36 @@ func (x *exclusionList) add(e exclusion) {
 	if len(top) > listPerReason {
 		top = top[:listPerReason]
 	}
-	x.top[e.reason] = top
+	x.top[r] = top
 }
 
 func (x *exclusionList) finish() []Exclusion {
-	var all []exclusion
+	x.counts = x.countMap()
+	n := 0
+	for _, top := range x.top {
+		n += len(top)
+	}
+	all := make([]exclusion, 0, n)
 	for _, top := range x.top {
 		all = append(all, top...)
+	}
+	for i := range all {
+		e := &all[i]
+		if e.prefix == "" {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(e.prefix)
+		if e.missing == nil {
+			e.miss1.format(&b)
+		}
+		for j, m := range e.missing {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			m.format(&b)
+		}
+		e.detail = b.String()
 	}
 	slices.SortStableFunc(all, func(a, b exclusion) int {
 		if c := cmp.Compare(a.km, b.km); c != 0 {
@@ -613,37 +898,44 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 	pickupID := d.o.Fulfilment.PickupLocationID
 	excl := &exclusionList{}
 	var pass []*candidate
+	fast := false
+	if !cs.PickupStore && len(d.excluded) == 0 && dest != nil && method != canonical.FulfilPickup {
+		pass, fast = d.fastFilter(rule, capab, dest, excl)
+	}
 	for i := range d.locs {
+		if fast {
+			break
+		}
 		e := &d.locs[i]
 		l := e.loc
 		switch {
 		case cs.PickupStore && l.ID != pickupID:
-			excl.count(ExclNotPickup)
+			excl.count(rNotPickup)
 			continue
 		case d.excluded[l.ID]:
-			excl.add(exclusion{id: l.ID, reason: ExclRejected, detail: "rejected a fulfilment request for this order"})
+			excl.add(rRejected, exclusion{id: l.ID, detail: "rejected a fulfilment request for this order"})
 			continue
 		case !l.Active:
-			excl.count(ExclInactive)
+			excl.count(rInactive)
 			continue
 		case len(cs.Types) > 0 && !slices.Contains(cs.Types, l.Type):
-			excl.count(ExclType)
+			excl.count(rType)
 			continue
 		case !l.Has(capab):
 			if cs.PickupStore {
-				excl.add(exclusion{id: l.ID, reason: ExclCapability, detail: fmt.Sprintf("lacks capability %s", capab)})
+				excl.add(rCapability, exclusion{id: l.ID, detail: fmt.Sprintf("lacks capability %s", capab)})
 			} else {
-				excl.count(ExclCapability)
+				excl.count(rCapability)
 			}
 			continue
 		case len(cs.Groups) > 0 && !intersects(l.Groups, cs.Groups):
-			excl.count(ExclGroup)
+			excl.count(rGroup)
 			continue
 		case len(cs.Tags) > 0 && !containsAll(l.Tags, cs.Tags):
-			excl.count(ExclTags)
+			excl.count(rTags)
 			continue
 		case len(cs.ExcludeTags) > 0 && intersects(l.Tags, cs.ExcludeTags):
-			excl.count(ExclTags)
+			excl.count(rTags)
 			continue
 		}
 		limited := cs.MaxDistanceKM > 0 && !slices.Contains(cs.DistanceExempt, l.Type)
@@ -654,7 +946,7 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 		case limited && dest != nil && e.geo != nil && math.Abs(e.geo.Lat-dest.Lat)*kmPerDegreeLat > cs.MaxDistanceKM:
 			// The latitude difference alone puts it out of range: no need
 			// for the exact distance (most of a national chain, every time).
-			excl.add(exclusion{id: l.ID, reason: ExclTooFar, km: math.Abs(e.geo.Lat-dest.Lat) * kmPerDegreeLat, limit: cs.MaxDistanceKM, atLeast: true})
+			excl.add(rTooFar, exclusion{id: l.ID, km: math.Abs(e.geo.Lat-dest.Lat) * kmPerDegreeLat, limit: cs.MaxDistanceKM, atLeast: true})
 			continue
 		case dest != nil && e.geo != nil:
 			km = d.distance(i, dest)
@@ -663,11 +955,11 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 			if dest == nil {
 				detail = "destination unknown: " + errText(destErr)
 			}
-			excl.add(exclusion{id: l.ID, reason: ExclNoCoordinate, detail: detail, km: unknownKM})
+			excl.add(rNoCoordinate, exclusion{id: l.ID, detail: detail, km: unknownKM})
 			continue
 		}
 		if limited && km > cs.MaxDistanceKM {
-			excl.add(exclusion{id: l.ID, reason: ExclTooFar, km: km, limit: cs.MaxDistanceKM})
+			excl.add(rTooFar, exclusion{id: l.ID, km: km, limit: cs.MaxDistanceKM})
 			continue
 		}
 		pass = append(pass, &candidate{e: e, km: km})
@@ -702,7 +994,7 @@ func (d *decision) candidates(rule *Rule, method canonical.FulfilmentMethod, des
 		kept = append(kept, got...)
 	}
 	for range len(pass) - examined {
-		excl.count(ExclNotExamined)
+		excl.count(rNotExamined)
 	}
 	if cs.MaxCandidates > 0 && len(kept) > cs.MaxCandidates {
 		// Keep the nearest MaxCandidates useful ones (full ones when every
@@ -737,17 +1029,17 @@ func (d *decision) fullCandidates(cs *Candidates, pass []*candidate, excl *exclu
 				return nil, nil, err
 			}
 		}
-		if err := d.fetchSKU(sku, ids); err != nil {
+		if err := d.fetchSKU(k, ids); err != nil {
 			return nil, nil, err
 		}
 		next := alive[:0:0]
 		for _, c := range alive {
 			if a := d.available(c.e.loc.ID, sku); a < need[sku] {
-				detail := fmt.Sprintf("no stock for sku %s (need %d, available %d)", sku, need[sku], a)
+				prefix := "no stock for "
 				if len(d.skus) > 1 {
-					detail = "cannot serve every line: " + detail
+					prefix = "cannot serve every line: no stock for "
 				}
-				excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: detail, km: c.km})
+				excl.add(rNoStock, exclusion{id: c.e.loc.ID, prefix: prefix, miss1: missingLine{sku, need[sku], a}, km: c.km})
 				continue
 			}
 			next = append(next, c)
@@ -767,12 +1059,12 @@ func (d *decision) fullCandidates(cs *Candidates, pass []*candidate, excl *exclu
 	for _, c := range alive {
 		if capLim := c.e.loc.DailyCapacity; capLim > 0 && d.r.cfg.Capacity != nil {
 			if used := d.capUsed[c.e.loc.ID]; capLim-used < cs.MinCapacityLeft {
-				excl.add(exclusion{id: c.e.loc.ID, reason: ExclCapacity, detail: fmt.Sprintf("daily capacity %d orders, %d taken today", capLim, used), km: c.km})
+				excl.add(rCapacity, exclusion{id: c.e.loc.ID, detail: fmt.Sprintf("daily capacity %d orders, %d taken today", capLim, used), km: c.km})
 				continue
 			}
 		}
 		if cs.MaxCandidates > 0 && len(kept) == cs.MaxCandidates {
-			excl.count(ExclNotExamined)
+			excl.count(rNotExamined)
 			continue
 		}
 		c.served, c.full = allIdx(len(d.lines)), true
@@ -810,7 +1102,7 @@ func (d *decision) checkBatch(cs *Candidates, part []*candidate, excl *exclusion
 		if capLim := c.e.loc.DailyCapacity; capLim > 0 && d.r.cfg.Capacity != nil {
 			used := d.capUsed[c.e.loc.ID]
 			if capLim-used < cs.MinCapacityLeft {
-				excl.add(exclusion{id: c.e.loc.ID, reason: ExclCapacity, detail: fmt.Sprintf("daily capacity %d orders, %d taken today", capLim, used), km: c.km})
+				excl.add(rCapacity, exclusion{id: c.e.loc.ID, detail: fmt.Sprintf("daily capacity %d orders, %d taken today", capLim, used), km: c.km})
 				continue
 			}
 		}
@@ -852,10 +1144,10 @@ func (d *decision) checkBatch(cs *Candidates, part []*candidate, excl *exclusion
 		c.full = len(missing) == 0
 		switch {
 		case len(c.served) == 0:
-			excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: "no stock for " + d.missingText(c.e.loc.ID, missing), km: c.km})
+			excl.add(rNoStock, exclusion{id: c.e.loc.ID, prefix: "no stock for ", missing: d.missingLines(c.e.loc.ID, missing), km: c.km})
 			continue
 		case !c.full && cs.Lines == LinesAll:
-			excl.add(exclusion{id: c.e.loc.ID, reason: ExclNoStock, detail: "cannot serve every line: no stock for " + d.missingText(c.e.loc.ID, missing), km: c.km})
+			excl.add(rNoStock, exclusion{id: c.e.loc.ID, prefix: "cannot serve every line: no stock for ", missing: d.missingLines(c.e.loc.ID, missing), km: c.km})
 			continue
 		}
 		kept = append(kept, c)
@@ -863,14 +1155,15 @@ func (d *decision) checkBatch(cs *Candidates, part []*candidate, excl *exclusion
 	return kept, nil
 }
 
-// missingText says which lines a location cannot serve.
-func (d *decision) missingText(loc string, idx []int) string {
-	parts := make([]string, len(idx))
+// missingLines says which lines a location cannot serve (formatted by
+// exclusionList.finish for the exclusions listed).
+func (d *decision) missingLines(loc string, idx []int) []missingLine {
+	out := make([]missingLine, len(idx))
 	for i, j := range idx {
 		lr := d.lines[j]
-		parts[i] = fmt.Sprintf("sku %s (need %d, available %d)", lr.line.SKU, lr.qty, d.available(loc, lr.line.SKU))
+		out[i] = missingLine{lr.line.SKU, lr.qty, d.available(loc, lr.line.SKU)}
 	}
-	return strings.Join(parts, ", ")
+	return out
 }
 
 func errText(err error) string {

@@ -133,6 +133,55 @@ func (s SQLStock) Levels(ctx context.Context, q store.DBTX, skus, locationIDs []
 			a = append(a, args(locationIDs)...)
 		}
 	}
+	return s.scanLevels(ctx, q, query, a)
+}
+
+// levelPairs reads explicit (SKU, location) pairs, one primary-key lookup
+// each, in one query (the decision core's pairStock), into `into` (keyed by
+// location id then SKU). locID maps a location id read back to the caller's
+// copy of the string (to spare an allocation per row); "" means unknown.
+func (s SQLStock) levelPairs(ctx context.Context, q store.DBTX, pairs []stockPair, into map[string]map[string]canonical.InventoryLevel,
+	locID func([]byte) string) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	a := make([]any, 0, 2*len(pairs))
+	for _, p := range pairs {
+		a = append(a, p.sku, p.loc)
+	}
+	query := `SELECT l.location_id, l.sku, l.on_hand, l.reserved, l.safety_stock, l.incoming FROM (VALUES ` + pairList(len(pairs)) +
+		`) AS k JOIN inventory_levels l ON l.sku = k.column1 AND l.location_id = k.column2`
+	rows, err := q.QueryContext(ctx, s.Dialect.Rebind(query), a...)
+	if err != nil {
+		return fmt.Errorf("read inventory levels: %w", err)
+	}
+	defer rows.Close()
+	var rawLoc, rawSKU sql.RawBytes
+	lastSKU := ""
+	for rows.Next() {
+		var l canonical.InventoryLevel
+		if err := rows.Scan(&rawLoc, &rawSKU, &l.OnHand, &l.Reserved, &l.SafetyStock, &l.Incoming); err != nil {
+			return fmt.Errorf("read inventory levels: %w", err)
+		}
+		if l.LocationID = locID(rawLoc); l.LocationID == "" {
+			l.LocationID = string(rawLoc)
+		}
+		if string(rawSKU) != lastSKU {
+			lastSKU = string(rawSKU)
+		}
+		l.SKU = lastSKU
+		m := into[l.LocationID]
+		if m == nil {
+			m = map[string]canonical.InventoryLevel{}
+			into[l.LocationID] = m
+		}
+		m[l.SKU] = l
+	}
+	return rows.Err()
+}
+
+func (s SQLStock) scanLevels(ctx context.Context, q store.DBTX, query string, a []any) (map[string]map[string]canonical.InventoryLevel, error) {
+	out := map[string]map[string]canonical.InventoryLevel{}
 	rows, err := q.QueryContext(ctx, s.Dialect.Rebind(query), a...)
 	if err != nil {
 		return nil, fmt.Errorf("read inventory levels: %w", err)
