@@ -234,4 +234,3 @@ func benchRouting(ctx context.Context, dir string, w io.Writer) ([]benchFigure, 
 		{Figure: "routing: decisions per second", Value: r.DecisionsPerSec, Unit: "decisions/s"},
 	}, nil
 }
-
