@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -138,10 +139,12 @@ func commerceHubPart(ctx context.Context, h *runningHub) (func(context.Context) 
 		}
 		return d, err
 	})
-	h.Server.Handle("POST /api/v1/pickup-options", auth.Middleware(tokens)(routing.PickupOptionsHandler(routing.PickupOptions{
-		DB: h.DB, Locations: routeLocs, Stock: routeStock})))
+	var pickup http.Handler
+	if rules != nil {
+		pickup = routing.PickupOptionsHandler(routing.PickupOptions{DB: h.DB, Locations: routeLocs, Stock: routeStock})
+	}
 	h.Server.Handle("/api/v1/", api.New(api.Deps{DB: h.DB, Tokens: tokens, Publisher: b, Audit: auditLog,
-		Inventory: inv, Orders: ordersSvc, Locations: locs, Routing: explain, Logger: logger}))
+		Inventory: inv, Orders: ordersSvc, Locations: locs, Routing: explain, PickupOptions: pickup, Logger: logger}))
 
 	// Connectors: the host supervises the plugins and polls their streams;
 	// webhooks arrive at /webhooks/{instance}; commands leave through egress.

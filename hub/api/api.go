@@ -62,6 +62,9 @@ type Deps struct {
 	Locations *locations.Service
 	// Routing is optional; without it an order's "routing" is null.
 	Routing RoutingExplainer
+	// PickupOptions answers POST /api/v1/pickup-options (hub/routing's
+	// handler); without it the route answers 404.
+	PickupOptions http.Handler
 	// Geocode finds a postal code's coordinate; geo.Lookup by default.
 	Geocode locations.Geocoder
 	Logger  *slog.Logger
@@ -131,6 +134,7 @@ func New(d Deps) http.Handler {
 		{"GET", "/customers/{id}", read, s.getCustomer},
 		{"GET", "/locations", read, s.listLocations},
 		{"GET", "/locations/{id}", read, s.getLocation},
+		{"POST", "/pickup-options", read, s.pickupOptions},
 	}
 	authn := auth.Middleware(d.Tokens, auth.WithLogger(d.Logger))
 	csr := auth.Require(auth.RoleCSR)

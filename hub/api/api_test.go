@@ -24,6 +24,7 @@ import (
 	"github.com/crossdockhq/crossdock/hub/inventory"
 	"github.com/crossdockhq/crossdock/hub/locations"
 	"github.com/crossdockhq/crossdock/hub/orders"
+	"github.com/crossdockhq/crossdock/hub/routing"
 	"github.com/crossdockhq/crossdock/hub/store"
 	"github.com/crossdockhq/crossdock/hub/store/storetest"
 	"github.com/crossdockhq/crossdock/plugins/sdk"
@@ -137,7 +138,8 @@ func setupOn(t *testing.T, db *store.DB) *env {
 	h := api.New(api.Deps{DB: db, Tokens: tokens, Publisher: e.pub, Audit: e.audit, Inventory: inv, Orders: ord, Locations: locs,
 		Routing: api.RoutingExplainerFunc(func(ctx context.Context, _ store.DBTX, id string) (any, error) {
 			return map[string]string{"order_id": id, "rule": "nearest-with-stock"}, nil
-		})})
+		}),
+		PickupOptions: routing.PickupOptionsHandler(routing.PickupOptions{DB: db, Locations: &routing.SQLLocations{Dialect: db.Dialect}, Stock: routing.SQLStock{Dialect: db.Dialect}})})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	return e
@@ -547,5 +549,30 @@ func TestAPI_AChangeWhoseCommandsCannotBePublishedLeavesNoTrace(t *testing.T) {
 	}
 	if entries, _ := e.audit.List(context.Background(), audit.Filter{Subject: "order:" + id}); len(entries) != 0 {
 		t.Fatalf("audit entry without its change: %+v", entries)
+	}
+}
+
+func TestPickupOptions_ServedBehindTheAPIsTokens(t *testing.T) {
+	e := setup(t)
+	cart := map[string]any{"postal_code": "10001", "country": "US", "lines": []map[string]any{{"sku": "TEE-M", "quantity": 1}}}
+	if resp := e.do("POST", "/api/v1/pickup-options", "", cart, nil, nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a token: %d, want 401", resp.StatusCode)
+	}
+	var got struct {
+		Origin *canonical.GeoPoint `json:"origin"`
+		Stores []struct {
+			LocationID string `json:"location_id"`
+		} `json:"stores"`
+	}
+	if resp := e.do("POST", "/api/v1/pickup-options", readonlyToken, cart, nil, &got); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	if got.Origin == nil {
+		t.Fatal("the answer must say where distances were measured from")
+	}
+	for _, s := range got.Stores {
+		if s.LocationID != "st-nyc" {
+			t.Errorf("store %s offered: only st-nyc is a pickup store near 10001", s.LocationID)
+		}
 	}
 }

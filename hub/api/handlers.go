@@ -536,3 +536,13 @@ func (s *server) getLocation(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, locationResult{LocationRow: l, CapacityToday: c})
 }
+
+// pickupOptions hands the request to the routing's pickup offer, behind the
+// API's authentication, so storefronts use one token and one OpenAPI document.
+func (s *server) pickupOptions(w http.ResponseWriter, r *http.Request) {
+	if s.PickupOptions == nil {
+		s.fail(w, r, &store.NotFoundError{Entity: "route", ID: "pickup-options (the hub has no routing configured)"})
+		return
+	}
+	s.PickupOptions.ServeHTTP(w, r)
+}
