@@ -93,7 +93,13 @@ stopped; --fresh starts over.`,
 
 func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	out := g.stdout
-	dataDir, err := demoDataDir(o.config)
+	// Read with placeholders for its ${env:...} values, which the demo sets
+	// once the sandbox runs: what it needs now is the paths and the mapping.
+	cfg, err := config.LoadWith(o.config, config.Options{Getenv: func(string) (string, bool) { return "placeholder-value", true }})
+	if err != nil {
+		return err
+	}
+	dataDir, err := demoDataDir(cfg)
 	if err != nil {
 		return err
 	}
@@ -135,7 +141,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		return err
 	}
 	defer shop.Close()
-	if err := checkLocationMap(o.config, shop, seed); err != nil {
+	if err := checkLocationMap(cfg, shop); err != nil {
 		return err
 	}
 	if err := resumeShop(ctx, shop, filepath.Join(dataDir, "hub.db")); err != nil {
@@ -394,11 +400,8 @@ func duplicateWebhooks(shop *sandbox.Server) map[string]int {
 // checkLocationMap makes sure the demo config maps every Shopify location of
 // the sandbox to the Crossdock location of the same name, so stock published
 // per location lands where it belongs.
-func checkLocationMap(cfgPath string, shop *sandbox.Server, seed *sandbox.Seed) error {
-	cfg, err := config.LoadWith(cfgPath, config.Options{Getenv: func(string) (string, bool) { return "placeholder-value", true }})
-	if err != nil {
-		return err
-	}
+func checkLocationMap(cfg *config.Config, shop *sandbox.Server) error {
+	cfgPath := cfg.Path
 	c, ok := cfg.Connector("shopify-us")
 	if !ok {
 		return fmt.Errorf("demo: %s has no shopify-us connector", cfgPath)
@@ -427,16 +430,11 @@ func checkLocationMap(cfgPath string, shop *sandbox.Server, seed *sandbox.Seed) 
 }
 
 // demoDataDir is the folder of the demo hub's SQLite file: the demo keeps its
-// own state (the admin token) beside it, and --fresh removes it. The config is
-// read with placeholders for its ${env:...} values, which the demo sets later.
-func demoDataDir(cfgPath string) (string, error) {
-	cfg, err := config.LoadWith(cfgPath, config.Options{Getenv: func(string) (string, bool) { return "placeholder-value", true }})
-	if err != nil {
-		return "", err
-	}
+// own state (the admin token) beside it, and --fresh removes it.
+func demoDataDir(cfg *config.Config) (string, error) {
 	path, ok := strings.CutPrefix(cfg.DSN(), "sqlite:")
 	if !ok {
-		return "", fmt.Errorf("demo: %s must keep its data in SQLite (hub.data: sqlite:PATH)", cfgPath)
+		return "", fmt.Errorf("demo: %s must keep its data in SQLite (hub.data: sqlite:PATH)", cfg.Path)
 	}
 	return filepath.Dir(path), nil
 }

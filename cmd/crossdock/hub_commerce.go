@@ -257,7 +257,7 @@ func decodeHubSections(cfg *config.Config) (hubSections, error) {
 	}
 	if err := decodeOptionalSection(cfg, "inventory", &sec.inventory); err != nil {
 		errs = append(errs, err)
-	} else if _, err := inventory.New(store.SQLite, sec.inventory); err != nil {
+	} else if err := sec.inventory.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("%s: inventory: %w", cfg.SectionPos("inventory"), err))
 	}
 	var err error

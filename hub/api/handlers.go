@@ -17,6 +17,7 @@ import (
 	"github.com/crossdockhq/crossdock/canonical"
 	"github.com/crossdockhq/crossdock/hub/audit"
 	"github.com/crossdockhq/crossdock/hub/auth"
+	"github.com/crossdockhq/crossdock/hub/egress"
 	"github.com/crossdockhq/crossdock/hub/geo"
 	"github.com/crossdockhq/crossdock/hub/inventory"
 	"github.com/crossdockhq/crossdock/hub/locations"
@@ -287,22 +288,16 @@ func (s *server) publish(ctx context.Context, tx *sql.Tx, cmds []inventory.Comma
 	return Publish(ctx, s.Publisher, tx, cmds)
 }
 
-// Publish turns commands into bus messages (payload: the sdk.Command JSON;
-// metadata: idempotency_key, kind "command", action, source "hub") and
-// publishes them with p in tx, keeping their order within each topic.
+// Publish turns commands into bus messages (egress.NewCommand) and publishes
+// them with p in tx, keeping their order within each topic.
 func Publish(ctx context.Context, p Publisher, tx *sql.Tx, cmds []inventory.Command) error {
 	var topics []string
 	byTopic := map[string][]*message.Message{}
 	for _, c := range inventory.Coalesce(cmds) {
-		payload, err := json.Marshal(c.Command)
+		m, err := egress.NewCommand(c.Command)
 		if err != nil {
 			return fmt.Errorf("publish command: %w", err)
 		}
-		m := message.NewMessage(c.Command.ID, payload)
-		m.Metadata.Set("idempotency_key", c.Command.IdempotencyKey)
-		m.Metadata.Set("kind", "command")
-		m.Metadata.Set("action", string(c.Command.Action))
-		m.Metadata.Set("source", "hub")
 		if _, ok := byTopic[c.Topic]; !ok {
 			topics = append(topics, c.Topic)
 		}

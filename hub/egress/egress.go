@@ -49,16 +49,22 @@ type Result struct {
 	At time.Time `json:"at"`
 }
 
-// NewCommand builds the bus message of a command: the action and the
-// idempotency key in metadata, the payload as canonical JSON.
-func NewCommand(action canonical.Action, idempotencyKey string, payload any) (*message.Message, error) {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s command: %w", action, err)
+// NewCommand builds the bus message of a command from a hub service: the
+// whole sdk.Command as payload, with its action, idempotency key, kind
+// "command" and source "hub" in metadata. A command without an ID gets one.
+func NewCommand(cmd sdk.Command) (*message.Message, error) {
+	if cmd.ID == "" {
+		cmd.ID = watermill.NewUUID()
 	}
-	m := message.NewMessage(watermill.NewUUID(), body)
-	m.Metadata.Set(MetaAction, string(action))
-	m.Metadata.Set(bus.MetaIdempotencyKey, idempotencyKey)
+	body, err := json.Marshal(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s command: %w", cmd.Action, err)
+	}
+	m := message.NewMessage(cmd.ID, body)
+	m.Metadata.Set(MetaAction, string(cmd.Action))
+	m.Metadata.Set(bus.MetaIdempotencyKey, cmd.IdempotencyKey)
+	m.Metadata.Set(bus.MetaKind, MetaKindCommand)
+	m.Metadata.Set(bus.MetaSource, "hub")
 	return m, nil
 }
 
@@ -121,45 +127,42 @@ func New(b *bus.Bus, w Writer, cfg Config, logger *slog.Logger) (*Egress, error)
 }
 
 // MetaKindCommand is the "kind" metadata of a message whose payload is a whole
-// sdk.Command (what the hub's own services publish).
+// sdk.Command (NewCommand, what the hub's own services publish).
 const MetaKindCommand = "command"
 
-// commandOf turns a message on "<instance>.out" into a command. Three shapes
-// arrive: a whole sdk.Command (kind "command", from hub services); a
-// canonical.Record from a pipeline, whose payload is the command's payload
-// (for write_record, the whole record is); or a bare payload (NewCommand).
+// commandOf turns a message on "<instance>.out" into a command. Two shapes
+// arrive: a whole sdk.Command (kind "command", from hub services), or a
+// canonical.Record from a pipeline's connector target, with the action in
+// metadata; the record's payload is the command's payload, but for
+// write_record the whole record is.
 func commandOf(msg *message.Message) (sdk.Command, error) {
+	var cmd sdk.Command
 	if msg.Metadata.Get(bus.MetaKind) == MetaKindCommand {
-		var cmd sdk.Command
 		if err := json.Unmarshal(msg.Payload, &cmd); err != nil {
 			return sdk.Command{}, fmt.Errorf("decode command: %w", err)
 		}
-		if cmd.Action == "" {
-			return sdk.Command{}, errors.New("command has no action")
+	} else {
+		cmd.Action = canonical.Action(msg.Metadata.Get(MetaAction))
+		cmd.IdempotencyKey = msg.Metadata.Get(bus.MetaIdempotencyKey)
+		var rec canonical.Record
+		if err := json.Unmarshal(msg.Payload, &rec); err != nil || rec.Kind == "" {
+			return sdk.Command{}, fmt.Errorf("decode record: not a canonical record (%v)", err)
+		}
+		cmd.Payload = rec.Payload
+		if cmd.Action == canonical.ActionWriteRecord {
+			cmd.Payload = json.RawMessage(msg.Payload)
 		}
 		if cmd.IdempotencyKey == "" {
-			cmd.IdempotencyKey = msg.UUID
+			cmd.IdempotencyKey = rec.IdempotencyKey
 		}
-		cmd.ID = msg.UUID
-		return cmd, nil
 	}
-	action := canonical.Action(msg.Metadata.Get(MetaAction))
-	if action == "" {
-		return sdk.Command{}, errors.New("command has no action metadata")
-	}
-	cmd := sdk.Command{ID: msg.UUID, Action: action, IdempotencyKey: msg.Metadata.Get(bus.MetaIdempotencyKey), Payload: json.RawMessage(msg.Payload)}
-	if action != canonical.ActionWriteRecord {
-		var rec canonical.Record
-		if json.Unmarshal(msg.Payload, &rec) == nil && rec.Kind != "" && len(rec.Payload) > 0 {
-			cmd.Payload = rec.Payload
-			if cmd.IdempotencyKey == "" {
-				cmd.IdempotencyKey = rec.IdempotencyKey
-			}
-		}
+	if cmd.Action == "" {
+		return sdk.Command{}, errors.New("command has no action")
 	}
 	if cmd.IdempotencyKey == "" {
 		cmd.IdempotencyKey = msg.UUID
 	}
+	cmd.ID = msg.UUID
 	return cmd, nil
 }
 
@@ -326,14 +329,20 @@ func (e *Egress) settle(ctx context.Context, tx *sql.Tx, instance string, p pend
 		if _, err := tx.ExecContext(ctx, q(`UPDATE egress_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`), r.Error, p.id); err != nil {
 			return nil, err
 		}
-		m := message.NewMessage(p.id, message.Payload(p.cmd.Payload))
+		// The dead letter is the command in its own shape, so a replay to the
+		// topic reads back as the same command, with the original metadata
+		// (correlation id, pipeline) kept.
+		m, err := NewCommand(p.cmd)
+		if err != nil {
+			return nil, err
+		}
 		md := map[string]string{}
 		_ = json.Unmarshal([]byte(p.metadata), &md)
 		for k, v := range md {
-			m.Metadata.Set(k, v)
+			if m.Metadata.Get(k) == "" {
+				m.Metadata.Set(k, v)
+			}
 		}
-		m.Metadata.Set(MetaAction, string(p.cmd.Action))
-		m.Metadata.Set(bus.MetaIdempotencyKey, p.cmd.IdempotencyKey)
 		return nil, e.bus.DeadLetters().Add(ctx, tx, m, Topic(instance), "egress:"+instance, "write", reason)
 	}
 }

@@ -80,9 +80,15 @@ func setup(t *testing.T, w Writer) (*bus.Bus, *Egress, context.Context) {
 	return b, e, ctx
 }
 
+// setInventory is the command a hub service sends to set a channel's figure.
+func setInventory(key string, available int64) sdk.Command {
+	payload, _ := json.Marshal(canonical.SetInventory{SKU: "SKU-1", LocationID: "wh", Available: available})
+	return sdk.Command{Action: canonical.ActionSetInventory, IdempotencyKey: key, Payload: payload}
+}
+
 func publishSetInventory(t *testing.T, ctx context.Context, b *bus.Bus, key string) {
 	t.Helper()
-	m, err := NewCommand(canonical.ActionSetInventory, key, canonical.SetInventory{SKU: "SKU-1", LocationID: "wh", Available: 4})
+	m, err := NewCommand(setInventory(key, 4))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +208,7 @@ func TestEgress_BatchesDueCommands(t *testing.T) {
 	_ = e
 	var msgs []*message.Message
 	for i := range 30 {
-		m, _ := NewCommand(canonical.ActionSetInventory, "k"+string(rune('a'+i)), canonical.SetInventory{SKU: "S", LocationID: "wh", Available: int64(i)})
+		m, _ := NewCommand(setInventory("k"+string(rune('a'+i)), int64(i)))
 		msgs = append(msgs, m)
 	}
 	if err := b.Publish(ctx, Topic("shop"), msgs...); err != nil {
@@ -223,19 +229,15 @@ func TestEgress_BatchesDueCommands(t *testing.T) {
 
 func TestCommandOf_ReadsEveryShapeTheHubPublishes(t *testing.T) {
 	payload := json.RawMessage(`{"sku":"S","location_id":"wh","available":3}`)
-	whole, _ := json.Marshal(sdk.Command{ID: "x", Action: canonical.ActionSetInventory, IdempotencyKey: "k1", Payload: payload})
-	m1 := message.NewMessage("u1", whole)
-	m1.Metadata.Set(bus.MetaKind, MetaKindCommand)
+	m1, _ := NewCommand(sdk.Command{ID: "x", Action: canonical.ActionSetInventory, IdempotencyKey: "k1", Payload: payload})
 
 	rec, _ := json.Marshal(canonical.Record{Kind: canonical.KindInventoryLevel, Source: "hub", IdempotencyKey: "k2", Payload: payload})
 	m2 := message.NewMessage("u2", rec)
 	m2.Metadata.Set(MetaAction, string(canonical.ActionSetInventory))
-
-	m3, _ := NewCommand(canonical.ActionSetInventory, "k3", json.RawMessage(payload))
 	for i, tc := range []struct {
 		msg *message.Message
 		key string
-	}{{m1, "k1"}, {m2, "k2"}, {m3, "k3"}} {
+	}{{m1, "k1"}, {m2, "k2"}} {
 		cmd, err := commandOf(tc.msg)
 		if err != nil {
 			t.Fatalf("shape %d: %v", i, err)
@@ -244,7 +246,15 @@ func TestCommandOf_ReadsEveryShapeTheHubPublishes(t *testing.T) {
 			t.Fatalf("shape %d: got %+v", i, cmd)
 		}
 	}
-	if _, err := commandOf(message.NewMessage("u4", []byte(`{}`))); err == nil {
-		t.Fatal("a message without action must be refused")
+	wr := message.NewMessage("u3", rec)
+	wr.Metadata.Set(MetaAction, string(canonical.ActionWriteRecord))
+	if cmd, err := commandOf(wr); err != nil || string(cmd.Payload) != string(rec) {
+		t.Fatalf("write_record must carry the whole record: %s, %v", cmd.Payload, err)
+	}
+	if _, err := commandOf(message.NewMessage("u4", rec)); err == nil {
+		t.Fatal("a record without an action must be refused")
+	}
+	if _, err := commandOf(message.NewMessage("u5", []byte(`{}`))); err == nil {
+		t.Fatal("a payload that is neither a command nor a record must be refused")
 	}
 }

@@ -15,14 +15,10 @@ import (
 
 	"github.com/crossdockhq/crossdock/canonical"
 	"github.com/crossdockhq/crossdock/hub/bus"
+	"github.com/crossdockhq/crossdock/hub/egress"
 	"github.com/crossdockhq/crossdock/hub/store"
 	"github.com/crossdockhq/crossdock/pipelines"
 )
-
-// MetaAction is the metadata key naming the action of a command published to a
-// <connector>.out topic; the message's payload is the canonical record the
-// command carries.
-const MetaAction = "action"
 
 // Config tunes an Engine.
 type Config struct {
@@ -247,7 +243,7 @@ func outMessage(pipeline string, o pipelines.Output) (*message.Message, error) {
 	m.Metadata.Set(bus.MetaSource, o.Record.Source)
 	m.Metadata.Set(bus.MetaPipeline, pipeline)
 	if o.Target.Connector != "" {
-		m.Metadata.Set(MetaAction, o.Target.Action)
+		m.Metadata.Set(egress.MetaAction, o.Target.Action)
 	}
 	return m, nil
 }
