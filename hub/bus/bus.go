@@ -432,6 +432,12 @@ func (b *Bus) Publish(ctx context.Context, topic string, msgs ...*message.Messag
 	})
 }
 
+// InTx runs fn in a transaction of its own and commits it if fn returns nil. On
+// SQLite it first takes the bus's in-process write lock, so the hub's writers
+// queue in order instead of spinning on SQLite's busy timeout; every writer
+// outside a handler should use it.
+func (b *Bus) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error { return b.inTx(ctx, fn) }
+
 // inTx runs fn in a transaction of its own, under the write lock on SQLite.
 func (b *Bus) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := b.lock.acquire(ctx); err != nil {

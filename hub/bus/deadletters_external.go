@@ -19,9 +19,3 @@ func (d *DeadLetters) Add(ctx context.Context, tx *sql.Tx, msg *message.Message,
 	m.Metadata.Set(metaStepStep, step)
 	return d.insert(ctx, tx, m)
 }
-
-// InTx runs fn in a transaction of its own and commits it if fn returns nil. On
-// SQLite it first takes the bus's in-process write lock, so the hub's writers
-// queue in order instead of spinning on SQLite's busy timeout; every writer
-// outside a handler should use it.
-func (b *Bus) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error { return b.inTx(ctx, fn) }
