@@ -69,15 +69,22 @@ func newRunCmd(g *globals) *cobra.Command {
 	var cfgPath, listen string
 	cmd := &cobra.Command{
 		Use:   "run",
-		Short: "Run the hub: the bus, the pipelines and the HTTP server",
+		Short: "Run the hub: connectors, the bus, the pipelines, the API and webhook ingress",
 		Long: `run starts a hub from its config: it opens the database named by hub.data (and
 brings its schema up to date), starts the durable bus and every pipeline the
 config names, and serves HTTP on hub.listen:
 
-  /healthz   200 while the process serves
-  /readyz    200 once the database answers and the bus runs, else 503
-  /metrics   Prometheus metrics: records in/out/dropped/failed per pipeline and
-             step, step latency, bus handler and dead-letter counters
+  /healthz                 200 while the process serves
+  /readyz                  200 once the database answers and the bus runs, else 503
+  /metrics                 Prometheus metrics: records per pipeline and step, step
+                           latency, bus, dead letters, connector states
+  /api/v1/...              the orders, inventory, customers and locations API
+                           (tokens from the api section; /api/v1/openapi.json)
+  POST /webhooks/{name}    webhook ingress for the connector instance {name}
+  GET /connectors/status   the connectors' states, for 'crossdock connectors status'
+
+It also starts every configured connector as a supervised plugin process, polls
+their streams, and delivers the commands pipelines and services send them.
 
 It stops cleanly on SIGINT or SIGTERM: no new messages are taken, messages in
 flight finish (or are redelivered on the next start: nothing is lost or doubled).
